@@ -1,0 +1,1 @@
+"""Adapters: everything that reads or writes files (XML, CSV/XLSX, signed containers)."""

@@ -1,0 +1,137 @@
+"""Entry point of the ``cpas`` command."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from importlib import metadata
+from typing import Any
+
+import click
+
+from cpas.sdk.errors import CpasError
+from cpas.sdk.parameters import Parameters
+from cpas.sdk.rules import all_rules
+from cpas.sdk.text import Lang, parse_lang
+
+from .exitcodes import TABLE, ExitCode
+
+__all__ = ["cli", "main"]
+
+
+def default_lang() -> Lang:
+    """The language of messages: ``CPAS_LANG``, else ``LANG``, else French."""
+    return parse_lang(os.environ.get("CPAS_LANG") or os.environ.get("LANG") or "fr")
+
+
+LANG_OPTION = click.option(
+    "--lang", type=click.Choice(["fr", "nl", "en"]), default=None,
+    help="Language of messages (default: from CPAS_LANG or LANG, else fr).")
+FORMAT_OPTION = click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+    help="text for people, json for programs.")
+
+
+def _version() -> str:
+    try:
+        return metadata.version("cpas-sdk")
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        return "unknown"
+
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog="Exit codes (all commands):\n\n\b\n" + TABLE,
+)
+@click.version_option(_version(), "--version", prog_name="cpas")
+def cli() -> None:
+    """cpas: legal checks and exchange formats for Belgian CPAS/OCMW documents."""
+
+
+@cli.group()
+def rules() -> None:
+    """Inspect the legal rules and the dated parameter tables."""
+
+
+@rules.command("list")
+@LANG_OPTION
+@FORMAT_OPTION
+def rules_list(lang: Lang | None, fmt: str) -> None:
+    """List every rule: code, document, validity, message and legal basis."""
+    lang = lang or default_lang()
+    rows: list[dict[str, Any]] = [
+        {
+            "code": r.code,
+            "document": r.document.__name__,
+            "severity": r.severity.value,
+            "valid_from": r.valid_from.isoformat() if r.valid_from else None,
+            "valid_until": r.valid_until.isoformat() if r.valid_until else None,
+            "summary": r.doc.splitlines()[0] if r.doc else "",
+            "legal": [ref.citation for ref in r.legal],
+        }
+        for r in all_rules()
+    ]
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        validity = ""
+        if row["valid_from"] or row["valid_until"]:
+            validity = f" [{row['valid_from'] or '…'} – {row['valid_until'] or '…'}]"
+        click.echo(f"{row['code']:<18} {row['document']:<22} {row['severity']:<8}{validity}")
+        if row["summary"]:
+            click.echo(f"    {row['summary']}")
+        click.echo(f"    {'; '.join(row['legal'])}")
+
+
+@rules.command("parameters")
+@click.argument("key", required=False)
+@FORMAT_OPTION
+def rules_parameters(key: str | None, fmt: str) -> None:
+    """Show the dated parameter table (all keys, or the history of KEY)."""
+    params = Parameters.default()
+    keys = [key] if key else list(params.keys())
+    if key and not params.history(key):
+        raise click.BadParameter(f"unknown parameter {key!r}", param_hint="KEY")
+    rows = [
+        {"key": e.key, "kind": e.kind, "value": e.value, "from": e.valid_from.isoformat(),
+         "until": e.valid_until.isoformat() if e.valid_until else None, "source": e.source}
+        for k in keys for e in params.history(k)
+    ]
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        click.echo(f"{row['key']:<44} {row['value']:>10}  {row['from']} – {row['until'] or '…'}")
+        click.echo(f"    {row['source']}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code (see :class:`ExitCode`)."""
+    try:
+        cli.main(args=argv, prog_name="cpas", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.Abort:
+        click.echo("Aborted.", err=True)
+        return int(ExitCode.USAGE)
+    except click.ClickException as exc:
+        exc.show()
+        return int(ExitCode.USAGE) if exc.exit_code == 2 else int(exc.exit_code)
+    except OSError as exc:
+        click.echo(f"cpas: {exc.filename or ''}: {exc.strerror or exc}", err=True)
+        return int(ExitCode.IO_ERROR)
+    except CpasError as exc:
+        click.echo(f"cpas: {exc}", err=True)
+        return int(ExitCode.INVALID)
+    except Exception:
+        traceback.print_exc()
+        click.echo("cpas: internal error (a bug in cpas-sdk); please report it.", err=True)
+        return int(ExitCode.INTERNAL)
+    return int(ExitCode.OK)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

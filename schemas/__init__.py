@@ -1,0 +1,1 @@
+"""The versioned XSDs of cpas-sdk, shipped as package data."""

@@ -1,0 +1,149 @@
+"""Shared machinery for the SDK's frozen attrs models.
+
+Every document class is declared with ``@attrs.frozen(field_transformer=locate)``:
+:func:`locate` wraps each field's converter and validator so that an error raised
+while building the object names the field it came from (``$.beneficiary_niss``),
+whatever helper raised it. Validators run after all converters (attrs order), so
+converters normalise untrusted input and validators check the final form.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+import attrs
+
+from .errors import CpasError, InvalidType, InvalidValue, _Located
+
+__all__ = [
+    "locate",
+    "new_id",
+    "non_empty",
+    "opt_text",
+    "text",
+    "tuple_of",
+]
+
+T = TypeVar("T")
+
+
+def new_id() -> str:
+    """A fresh stable identifier (a UUID4 in hex) for a document or a part of one."""
+    return uuid.uuid4().hex
+
+
+def _relocated(exc: _Located, name: str) -> _Located:
+    # An element error raised by a sequence converter keeps its index: $[2].x
+    suffix = exc.path[1:] if exc.path.startswith("$[") else ""
+    clone = type(exc).__new__(type(exc))
+    _Located.__init__(clone, exc.reason, field=name, path=f"$.{name}{suffix}", shown=exc.shown)
+    return clone
+
+
+def _wrap_converter(conv: Callable[[Any], Any], name: str) -> Callable[[Any], Any]:
+    def converter(value: Any) -> Any:
+        try:
+            return conv(value)
+        except _Located as exc:
+            raise _relocated(exc, name) from None
+
+    return converter
+
+
+def _wrap_validator(
+    val: Callable[[Any, Any, Any], Any], name: str
+) -> Callable[[Any, Any, Any], Any]:
+    def validator(instance: Any, attribute: Any, value: Any) -> None:
+        try:
+            val(instance, attribute, value)
+        except _Located as exc:
+            raise _relocated(exc, name) from None
+        except CpasError:
+            raise
+        except TypeError as exc:
+            raise InvalidType(_plain(exc), field=name) from None
+        except ValueError as exc:
+            raise InvalidValue(_plain(exc), field=name) from None
+
+    return validator
+
+
+def _plain(exc: Exception) -> str:
+    text = str(exc.args[0]) if exc.args else type(exc).__name__
+    return text.split(" (got")[0]
+
+
+def locate(cls: type, fields: list[attrs.Attribute[Any]]) -> list[attrs.Attribute[Any]]:
+    """attrs ``field_transformer`` that makes construction errors name their field."""
+    out: list[attrs.Attribute[Any]] = []
+    for field in fields:
+        changes: dict[str, Any] = {}
+        conv = field.converter
+        if conv is not None:
+            changes["converter"] = _wrap_converter(conv, field.name)  # type: ignore[arg-type]
+        if field.validator is not None:
+            changes["validator"] = _wrap_validator(field.validator, field.name)
+        out.append(field.evolve(**changes) if changes else field)
+    return out
+
+
+def text(value: str) -> str:
+    """Converter for a required free text: must be a string with something in it."""
+    if not isinstance(value, str):
+        raise InvalidType(f"expected text, got {type(value).__name__}")
+    if not value.strip():
+        raise InvalidValue("must not be empty")
+    return value
+
+
+def opt_text(value: str | None) -> str | None:
+    """Converter for an optional text; blank becomes ``None``."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidType(f"expected text, got {type(value).__name__}")
+    return value if value.strip() else None
+
+
+def tuple_of(kind: type[T]) -> Callable[[Iterable[T]], tuple[T, ...]]:
+    """Build a converter turning any iterable of ``kind`` into a tuple.
+
+    Elements of the wrong type are reported with their index (``$.objectives[2]``).
+    For mypy, use it through a named function: ``def _objectives(v: Iterable[Objective])
+    -> tuple[Objective, ...]: return tuple_of(Objective)(v)``.
+    """
+
+    def convert(values: Iterable[T]) -> tuple[T, ...]:
+        if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+            raise InvalidType(f"expected a sequence of {kind.__name__}")
+        items = tuple(values)
+        for index, item in enumerate(items):
+            if not isinstance(item, kind):
+                raise InvalidType(
+                    f"expected {kind.__name__}, got {type(item).__name__}", path=f"$[{index}]"
+                )
+        return items
+
+    return convert
+
+
+def non_empty(instance: object, attribute: attrs.Attribute[Any], value: tuple[Any, ...]) -> None:
+    """Validator: the tuple must have at least one element."""
+    if not value:
+        raise InvalidValue("needs at least one element")
+
+
+def instance(kind: type[Any] | tuple[type[Any], ...]) -> Callable[[Any, Any, Any], None]:
+    """Validator: the value is an instance of ``kind`` (dates must not be datetimes)."""
+
+    def validator(inst: Any, attribute: Any, value: Any) -> None:
+        bad_datetime = isinstance(value, dt.datetime) and kind is dt.date
+        if bad_datetime or not isinstance(value, kind):
+            names = kind.__name__ if isinstance(kind, type) else " or ".join(
+                k.__name__ for k in kind)
+            raise InvalidType(f"expected {names}, got {type(value).__name__}")
+
+    return validator

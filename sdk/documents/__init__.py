@@ -1,0 +1,1 @@
+"""The four document kinds of social-integration work."""
