@@ -164,5 +164,11 @@ class Parameters:
 
 @lru_cache(maxsize=1)
 def _default() -> Parameters:
-    data = resources.files("cpas.sdk").joinpath("data/parameters.toml").read_bytes()
-    return Parameters.from_toml(data, "cpas/sdk/data/parameters.toml")
+    """Every ``data/*.toml`` file of the package, merged (one file per subject)."""
+    entries: list[Entry] = []
+    folder = resources.files("cpas.sdk").joinpath("data")
+    for item in sorted(folder.iterdir(), key=lambda i: i.name):
+        if item.name.endswith(".toml"):
+            entries.extend(Parameters.from_toml(item.read_bytes(), f"cpas/sdk/data/{item.name}")
+                           .entries)
+    return Parameters(tuple(entries))

@@ -1,0 +1,1 @@
+"""XML in and out: hardened parsing, XSD validation, document mapping."""
