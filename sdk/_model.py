@@ -19,6 +19,7 @@ import attrs
 from .errors import CpasError, InvalidType, InvalidValue, _Located
 
 __all__ = [
+    "label",
     "locate",
     "new_id",
     "non_empty",
@@ -28,6 +29,18 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+
+def label(fr: str, nl: str, en: str | None = None) -> dict[str, Any]:
+    """Field metadata: the field's name for people, in French and Dutch (and English).
+
+    Used for XSD annotations and by vendors' screens::
+
+        niss: Niss = attrs.field(converter=_niss, metadata=label("NISS", "INSZ"))
+    """
+    from .text import Text
+
+    return {"label": Text(fr=fr, nl=nl, en=en)}
 
 
 def new_id() -> str:
