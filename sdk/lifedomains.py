@@ -9,10 +9,11 @@ stable identifiers and FR/NL labels. A CPAS may use its own list through
 from __future__ import annotations
 
 import re
+from typing import ClassVar
 
 import attrs
 
-from ._model import locate
+from ._model import label, locate
 from .errors import InvalidValue
 from .text import Text
 
@@ -29,8 +30,11 @@ def _domain_id(value: str) -> str:
 class LifeDomain:
     """One life domain: a stable id and its label."""
 
-    id: str = attrs.field(converter=_domain_id)
-    label: Text
+    LABEL: ClassVar[Text] = Text(fr="Domaine de vie", nl="Levensdomein", en="Life domain")
+
+    id: str = attrs.field(converter=_domain_id, metadata=label(
+        "Identifiant du domaine", "Code van het domein", "Domain id"))
+    label: Text = attrs.field(metadata=label("Libellé", "Benaming", "Label"))
 
 
 DEFAULT_LIFE_DOMAINS: tuple[LifeDomain, ...] = (

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import ClassVar
 
 import attrs
 
-from ._model import instance, locate, opt_text, text
+from ._model import instance, label, locate, opt_text, text
 from .identifiers import Kbo, NisCode, Niss
 from .periods import to_date, to_opt_date
-from .text import Lang
+from .text import Lang, Text
 
 __all__ = ["Cpas", "Organisation", "Person", "Signature", "SignerRole", "SocialWorker"]
 
@@ -40,10 +41,15 @@ def _niss(value: str | Niss) -> Niss:
 class Cpas:
     """A CPAS/OCMW (or, for a cluster convention, one of its members)."""
 
-    name: str = attrs.field(converter=text)
-    kbo: Kbo = attrs.field(converter=_kbo)
-    nis_code: NisCode = attrs.field(converter=_nis)
-    municipality: str | None = attrs.field(default=None, converter=opt_text)
+    LABEL: ClassVar[Text] = Text(fr="CPAS", nl="OCMW", en="Public social welfare centre")
+
+    name: str = attrs.field(converter=text, metadata=label("Nom", "Naam", "Name"))
+    kbo: Kbo = attrs.field(converter=_kbo, metadata=label(
+        "Numéro d'entreprise (BCE)", "Ondernemingsnummer (KBO)", "Enterprise number"))
+    nis_code: NisCode = attrs.field(converter=_nis, metadata=label(
+        "Code INS de la commune", "NIS-code van de gemeente", "Municipality NIS code"))
+    municipality: str | None = attrs.field(default=None, converter=opt_text, metadata=label(
+        "Commune", "Gemeente", "Municipality"))
 
 
 @attrs.frozen(field_transformer=locate)
@@ -53,13 +59,20 @@ class Person:
     ``repr()`` masks the NISS, so a ``Person`` can be logged.
     """
 
-    niss: Niss = attrs.field(converter=_niss)
-    last_name: str = attrs.field(converter=text)
-    first_name: str = attrs.field(converter=text)
-    birth_date: dt.date | None = attrs.field(default=None, converter=to_opt_date)
+    LABEL: ClassVar[Text] = Text(fr="Personne", nl="Persoon", en="Person")
+
+    niss: Niss = attrs.field(converter=_niss, metadata=label(
+        "NISS (numéro de registre national ou BIS)", "INSZ (rijksregister- of bisnummer)",
+        "National register or BIS number"))
+    last_name: str = attrs.field(converter=text, metadata=label("Nom", "Naam", "Last name"))
+    first_name: str = attrs.field(converter=text, metadata=label(
+        "Prénom", "Voornaam", "First name"))
+    birth_date: dt.date | None = attrs.field(default=None, converter=to_opt_date, metadata=label(
+        "Date de naissance", "Geboortedatum", "Birth date"))
     language: Lang | None = attrs.field(
         default=None,
         validator=attrs.validators.optional(attrs.validators.in_(("fr", "nl", "de", "en"))),
+        metadata=label("Langue", "Taal", "Language"),
     )
 
     @property
@@ -71,16 +84,23 @@ class Person:
 class SocialWorker:
     """A social worker of the CPAS (named on the PIIS, with a replacement)."""
 
-    name: str = attrs.field(converter=text)
-    staff_id: str | None = attrs.field(default=None, converter=opt_text)
+    LABEL: ClassVar[Text] = Text(fr="Travailleur social", nl="Maatschappelijk werker",
+                                 en="Social worker")
+
+    name: str = attrs.field(converter=text, metadata=label("Nom", "Naam", "Name"))
+    staff_id: str | None = attrs.field(default=None, converter=opt_text, metadata=label(
+        "Matricule", "Personeelsnummer", "Staff number"))
 
 
 @attrs.frozen(field_transformer=locate)
 class Organisation:
     """A partner body: employment office, training body, association, company."""
 
-    name: str = attrs.field(converter=text)
-    kbo: Kbo | None = attrs.field(default=None, converter=_opt_kbo)
+    LABEL: ClassVar[Text] = Text(fr="Organisation", nl="Organisatie", en="Organisation")
+
+    name: str = attrs.field(converter=text, metadata=label("Nom", "Naam", "Name"))
+    kbo: Kbo | None = attrs.field(default=None, converter=_opt_kbo, metadata=label(
+        "Numéro d'entreprise (BCE)", "Ondernemingsnummer (KBO)", "Enterprise number"))
 
 
 class SignerRole(enum.Enum):
@@ -94,11 +114,34 @@ class SignerRole(enum.Enum):
     PARTNER = "partner"
     SOCIAL_WORKER = "social_worker"
 
+    @property
+    def label(self) -> Text:
+        return _ROLE_LABELS[self]
+
 
 @attrs.frozen(field_transformer=locate)
 class Signature:
     """A signature on a document: role, name of the signer, date."""
 
-    role: SignerRole = attrs.field(validator=instance(SignerRole))
-    name: str = attrs.field(converter=text)
-    signed_on: dt.date = attrs.field(converter=to_date)
+    LABEL: ClassVar[Text] = Text(fr="Signature", nl="Handtekening", en="Signature")
+
+    role: SignerRole = attrs.field(validator=instance(SignerRole), metadata=label(
+        "Qualité du signataire", "Hoedanigheid van de ondertekenaar", "Signer role"))
+    name: str = attrs.field(converter=text, metadata=label(
+        "Nom du signataire", "Naam van de ondertekenaar", "Signer name"))
+    signed_on: dt.date = attrs.field(converter=to_date, metadata=label(
+        "Date de signature", "Datum van ondertekening", "Date signed"))
+
+
+_ROLE_LABELS: dict[SignerRole, Text] = {
+    SignerRole.BENEFICIARY: Text(fr="Bénéficiaire", nl="Begunstigde", en="Beneficiary"),
+    SignerRole.PRESIDENT: Text(fr="Président du CPAS", nl="Voorzitter van het OCMW",
+                               en="CPAS president"),
+    SignerRole.DIRECTEUR_GENERAL: Text(fr="Directeur général (anciennement secrétaire)",
+                                       nl="Algemeen directeur (vroeger secretaris)",
+                                       en="Director-general (formerly secretary)"),
+    SignerRole.MINISTER: Text(fr="Ministre", nl="Minister", en="Minister"),
+    SignerRole.PARTNER: Text(fr="Partenaire", nl="Partner", en="Partner"),
+    SignerRole.SOCIAL_WORKER: Text(fr="Travailleur social", nl="Maatschappelijk werker",
+                                   en="Social worker"),
+}
