@@ -1,0 +1,138 @@
+"""``cpas validate``: schema validation of documents and streamed batches."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import IO, Any, TextIO
+
+import click
+
+from cpas.adapters.xml.stream import ValidationResult, validate
+from cpas.sdk.text import Lang, Text
+
+from .exitcodes import ExitCode
+from .main import FORMAT_OPTION, LANG_OPTION, default_lang
+
+__all__ = ["validate_command"]
+
+_VALID = Text(fr="{file} : valide{records}", nl="{file}: geldig{records}",
+              en="{file}: valid{records}")
+_INVALID = Text(fr="{file} : {errors} erreur(s){records}", nl="{file}: {errors} fout(en){records}",
+                en="{file}: {errors} error(s){records}")
+_STOPPED = Text(fr=" ; vérification arrêtée avant la fin", nl="; controle vóór het einde gestopt",
+                en="; checking stopped before the end")
+_RECORDS = Text(fr=" ({count} enregistrements)", nl=" ({count} records)", en=" ({count} records)")
+_UNREADABLE = Text(fr="{file} : illisible : {reason}", nl="{file}: onleesbaar: {reason}",
+                   en="{file}: cannot be read: {reason}")
+
+
+class _Outcome(click.ClickException):
+    """Ends the command with a non-zero exit code once the report is printed.
+
+    An exception rather than ``ctx.exit`` so that the code also reaches callers
+    running click with ``standalone_mode=False`` (``cpas.cli.main.main``).
+    """
+
+    def __init__(self, code: ExitCode) -> None:
+        super().__init__(code.name.lower())
+        self.exit_code = int(code)
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        """Nothing to add: the findings are already printed."""
+
+
+def _use_progress_bar(stream: TextIO) -> bool:
+    """A progress bar only for people: text output and a terminal on stderr."""
+    return stream.isatty()
+
+
+class _Bar:
+    """A progress bar on stderr, restarted when validation makes a second pass."""
+
+    def __init__(self, path: Path) -> None:
+        self._label = str(path)
+        self._bar: Any = None
+        self._done = 0
+
+    def __call__(self, read: int, total: int | None) -> None:
+        if self._bar is None or read < self._done:
+            self.close()
+            self._bar = click.progressbar(length=total or 0, label=self._label,
+                                          file=sys.stderr)
+            self._bar.__enter__()
+            self._done = 0
+        self._bar.update(read - self._done)
+        self._done = read
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+            self._bar = None
+
+
+def _check(path: Path, max_errors: int | None, show_progress: bool) -> ValidationResult:
+    if not show_progress:
+        return validate(path, max_errors=max_errors)
+    bar = _Bar(path)
+    try:
+        return validate(path, max_errors=max_errors, progress=bar)
+    finally:
+        bar.close()
+
+
+def _summary(result: ValidationResult, lang: Lang) -> str:
+    records = _RECORDS.format(count=result.records).get(lang) if result.records else ""
+    if result.findings:
+        text = _INVALID.format(file=result.source, errors=len(result.findings), records=records)
+    else:
+        text = _VALID.format(file=result.source, records=records)
+    line = text.get(lang)
+    if not result.complete:
+        line += _STOPPED.get(lang)
+    return line
+
+
+@click.command("validate")
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--max-errors", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Stop checking a file after N errors (default: report every error).")
+@FORMAT_OPTION
+@LANG_OPTION
+def validate_command(files: tuple[Path, ...], max_errors: int | None, fmt: str,
+                     lang: Lang | None) -> None:
+    """Validate XML FILEs against the cpas-sdk schema of their root namespace.
+
+    Batches (reimbursement forms) are checked record by record with flat
+    memory; every error is reported with its line, path and code.
+    Exit status: 0 all valid, 1 an error found, 4 a file could not be read
+    (4 wins over 1), 2 usage.
+    """
+    lang = lang or default_lang()
+    show_progress = fmt == "text" and _use_progress_bar(sys.stderr)
+    exit_code = ExitCode.OK
+    rows: list[dict[str, Any]] = []
+    for path in files:
+        try:
+            result = _check(path, max_errors, show_progress)
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            exit_code = ExitCode.IO_ERROR
+            rows.append({"source": str(path), "ok": False, "io_error": reason})
+            if fmt == "text":
+                click.echo(_UNREADABLE.format(file=path, reason=reason).get(lang), err=True)
+            continue
+        if not result.ok and exit_code is ExitCode.OK:
+            exit_code = ExitCode.INVALID
+        rows.append(result.to_dict(lang))
+        if fmt == "text":
+            for finding in result.findings:
+                click.echo(finding.render(lang))
+            click.echo(_summary(result, lang))
+    if fmt == "json":
+        click.echo(json.dumps({"ok": exit_code is ExitCode.OK, "files": rows},
+                              ensure_ascii=False, indent=2))
+    if exit_code is not ExitCode.OK:
+        raise _Outcome(exit_code)
