@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 import traceback
 from importlib import metadata
@@ -14,24 +13,14 @@ import click
 from cpas.sdk.errors import CpasError
 from cpas.sdk.parameters import Parameters
 from cpas.sdk.rules import all_rules
-from cpas.sdk.text import Lang, parse_lang
+from cpas.sdk.text import Lang
 
 from .exitcodes import TABLE, ExitCode
+from .options import FORMAT_OPTION, LANG_OPTION, default_lang
+from .schemas_cmd import schemas
+from .validate_cmd import validate_command
 
 __all__ = ["cli", "main"]
-
-
-def default_lang() -> Lang:
-    """The language of messages: ``CPAS_LANG``, else ``LANG``, else French."""
-    return parse_lang(os.environ.get("CPAS_LANG") or os.environ.get("LANG") or "fr")
-
-
-LANG_OPTION = click.option(
-    "--lang", type=click.Choice(["fr", "nl", "en"]), default=None,
-    help="Language of messages (default: from CPAS_LANG or LANG, else fr).")
-FORMAT_OPTION = click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-    help="text for people, json for programs.")
 
 
 def _version() -> str:
@@ -108,10 +97,16 @@ def rules_parameters(key: str | None, fmt: str) -> None:
         click.echo(f"    {row['source']}")
 
 
+cli.add_command(schemas)
+cli.add_command(validate_command)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code (see :class:`ExitCode`)."""
     try:
-        cli.main(args=argv, prog_name="cpas", standalone_mode=False)
+        # Without standalone mode click returns the command's exit code (from
+        # ``ctx.exit(code)``) or its return value instead of calling sys.exit.
+        result = cli.main(args=argv, prog_name="cpas", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.Abort:
@@ -130,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         traceback.print_exc()
         click.echo("cpas: internal error (a bug in cpas-sdk); please report it.", err=True)
         return int(ExitCode.INTERNAL)
-    return int(ExitCode.OK)
+    return result if isinstance(result, int) else int(ExitCode.OK)
 
 
 if __name__ == "__main__":  # pragma: no cover

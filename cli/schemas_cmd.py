@@ -10,7 +10,7 @@ import click
 from cpas.schemas import export, list_schemas
 
 from .exitcodes import ExitCode
-from .main import FORMAT_OPTION
+from .options import FORMAT_OPTION
 
 __all__ = ["schemas"]
 

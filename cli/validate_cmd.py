@@ -13,7 +13,7 @@ from cpas.adapters.xml.stream import ValidationResult, validate
 from cpas.sdk.text import Lang, Text
 
 from .exitcodes import ExitCode
-from .main import FORMAT_OPTION, LANG_OPTION, default_lang
+from .options import FORMAT_OPTION, LANG_OPTION, default_lang
 
 __all__ = ["validate_command"]
 
