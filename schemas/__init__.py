@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 import threading
 from collections.abc import Iterable
 from importlib import resources
@@ -33,6 +32,7 @@ from typing import Any
 import attrs
 from lxml import etree
 
+from ..adapters.files import sync_directory, write_atomically
 from ..adapters.xml.parser import XmlError, parse_bytes, safe_parser, xmlschema_validator
 from ..sdk.errors import CpasError
 
@@ -260,33 +260,6 @@ def xmlschema_schema(name: str, package: Package | None = None) -> Any:
 # --------------------------------------------------------------------------- export
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _sync_directory(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platforms without directory handles
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover - some file systems refuse it
-        pass
-    finally:
-        os.close(fd)
-
-
 def export(directory: str | os.PathLike[str], package: Package | None = None,
            names: Iterable[str] | None = None) -> tuple[Path, ...]:
     """Write every shipped XSD (or those in ``names``) into ``directory``.
@@ -301,7 +274,7 @@ def export(directory: str | os.PathLike[str], package: Package | None = None,
     written = []
     for name in chosen:
         path = target / name
-        _write_atomically(path, schema_bytes(name, package))
+        write_atomically(path, schema_bytes(name, package), sync_dir=False)
         written.append(path)
-    _sync_directory(target)
+    sync_directory(target)
     return tuple(written)

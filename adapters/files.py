@@ -1,0 +1,51 @@
+"""Crash-safe file output: nothing is ever half-written.
+
+Every file the project writes goes through :func:`write_atomically`: the bytes
+go to a temporary file in the target's directory, are flushed to disk
+(``fsync``), and the temporary file is renamed over the target; then the
+directory itself is synced so the rename survives a power cut. A reader sees
+either the old file or the complete new one.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+__all__ = ["sync_directory", "write_atomically"]
+
+
+def sync_directory(directory: Path) -> None:
+    """fsync a directory so that renames inside it are durable."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:  # pragma: no cover - platforms without directory handles
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover - some file systems refuse it
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_atomically(path: str | os.PathLike[str], data: bytes, *, mode: int = 0o644,
+                     sync_dir: bool = True) -> Path:
+    """Write ``data`` to ``path`` atomically (temp file, fsync, rename, fsync dir)."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    if sync_dir:
+        sync_directory(target.parent)
+    return target

@@ -1,0 +1,59 @@
+"""``cpas demo`` runs the main job end to end on the built-in samples."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+from lxml import etree
+
+from cpas.cli.main import cli, main
+from cpas.schemas import lxml_schema, schema_for_namespace
+
+KINDS = ("bilan", "piis", "partnership", "reimbursement", "subsidy")
+
+
+def test_demo_writes_valid_documents_and_reports(tmp_path: Path) -> None:
+    """Every document is written, valid for its XSD (checked here independently of the
+    demo's own check), and reported on in FR; the command exits 0."""
+    out = tmp_path / "demo"
+    result = CliRunner().invoke(cli, ["demo", "--out", str(out), "--lang", "fr"])
+    assert result.exit_code == 0, result.output
+    for kind in KINDS:
+        tree = etree.parse(str(out / "documents" / f"{kind}.xml"))
+        schema = lxml_schema(schema_for_namespace(etree.QName(tree.getroot()).namespace).name)
+        assert schema.validate(tree), (kind, schema.error_log)
+        report = json.loads((out / "reports" / f"{kind}.findings.json").read_text("utf-8"))
+        assert report["errors"] == 0, (kind, report)
+    assert (out / "piis-clauses.fr.txt").read_text("utf-8").strip()
+    assert (out / "piis-clauses.nl.txt").read_text("utf-8").strip()
+    assert len(list((out / "schemas").glob("*.xsd"))) == 6
+    # No temporary file is left behind by the atomic writes.
+    assert not [p for p in out.rglob("*.tmp")]
+
+
+def test_demo_shows_the_legacy_findings(tmp_path: Path) -> None:
+    """The legacy 2019 PIIS is reported for community service after its annulment
+    (C. const. 86/2018), volunteering as a condition and the missing directeur général."""
+    out = tmp_path / "demo"
+    assert main(["demo", "--out", str(out), "--lang", "nl"]) == 0
+    report = json.loads((out / "legacy" / "piis-2019.findings.json").read_text("utf-8"))
+    codes = {f["code"] for f in report["findings"]}
+    assert {"PIIS-CS-001", "PIIS-VOL-001", "PIIS-SIGN-001", "PIIS-REFL-001"} <= codes
+    assert "Gemeenschapsdienst" in (out / "legacy" / "piis-2019.findings.txt").read_text("utf-8")
+
+
+def test_demo_never_prints_a_niss(tmp_path: Path) -> None:
+    from cpas.sdk.samples import PERSON
+
+    result = CliRunner().invoke(cli, ["demo", "--out", str(tmp_path / "d")])
+    assert PERSON.niss.compact not in result.output
+    for report in (tmp_path / "d").rglob("*.findings.*"):
+        assert PERSON.niss.compact not in report.read_text("utf-8")
+
+
+def test_demo_into_unwritable_place_is_an_io_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    assert main(["demo", "--out", str(blocker / "sub")]) == 4
