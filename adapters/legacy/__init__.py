@@ -1,0 +1,1 @@
+"""Legacy forms: CSV and XLSX in Belgian locales to validated documents."""

@@ -1,0 +1,1 @@
+"""Signed exports: ASiC-E containers with detached XAdES baseline signatures."""
