@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import IO, Any, TextIO
+from typing import Any, TextIO
 
 import click
 
@@ -26,21 +26,6 @@ _STOPPED = Text(fr=" ; vérification arrêtée avant la fin", nl="; controle vó
 _RECORDS = Text(fr=" ({count} enregistrements)", nl=" ({count} records)", en=" ({count} records)")
 _UNREADABLE = Text(fr="{file} : illisible : {reason}", nl="{file}: onleesbaar: {reason}",
                    en="{file}: cannot be read: {reason}")
-
-
-class _Outcome(click.ClickException):
-    """Ends the command with a non-zero exit code once the report is printed.
-
-    An exception rather than ``ctx.exit`` so that the code also reaches callers
-    running click with ``standalone_mode=False`` (``cpas.cli.main.main``).
-    """
-
-    def __init__(self, code: ExitCode) -> None:
-        super().__init__(code.name.lower())
-        self.exit_code = int(code)
-
-    def show(self, file: IO[Any] | None = None) -> None:
-        """Nothing to add: the findings are already printed."""
 
 
 def _use_progress_bar(stream: TextIO) -> bool:
@@ -135,4 +120,4 @@ def validate_command(files: tuple[Path, ...], max_errors: int | None, fmt: str,
         click.echo(json.dumps({"ok": exit_code is ExitCode.OK, "files": rows},
                               ensure_ascii=False, indent=2))
     if exit_code is not ExitCode.OK:
-        raise _Outcome(exit_code)
+        click.get_current_context().exit(int(exit_code))
