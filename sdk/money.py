@@ -55,7 +55,7 @@ def _amount(value: Decimal | int | str) -> Decimal:
         raise InvalidMoney("must not be negative", field="amount", shown=str(amount))
     if amount != amount.quantize(CENT):
         raise InvalidMoney("has more than two decimals", field="amount", shown=str(amount))
-    return amount.quantize(CENT)
+    return amount.quantize(CENT).copy_abs()  # a zero may arrive as -0.00: keep no sign
 
 
 @attrs.frozen(order=True, repr=False)

@@ -38,6 +38,7 @@ from ...sdk.documents.reimbursement import ReimbursementForm, ReimbursementLine
 from ...sdk.documents.subsidy import SubsidyConvention
 from .mapping import XmlMappingError, load, serialise, to_element
 from .parser import DOCUMENT_LIMITS, Limits, parse_bytes, parse_file
+from .stream import clean_schema_message
 from .xsdgen import COMMON_FILE, VERSION, common_schema, document_schema, record_elements
 
 __all__ = [
@@ -150,7 +151,8 @@ def _validate(kind: DocumentKind, root: etree._Element) -> None:
     if schema is None or schema.validate(root):
         return
     log: Any = schema.error_log  # lxml-stubs do not declare iteration
-    errors = tuple((entry.line or None, str(entry.message)) for entry in log)
+    errors = tuple((entry.line or None, clean_schema_message(str(entry.message)))
+                   for entry in log)
     line, message = errors[0]
     error = XmlSchemaError(message, path="$", line=line)
     error.errors = errors

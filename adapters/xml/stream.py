@@ -181,11 +181,23 @@ def _cut(match: re.Match[str]) -> str:
     return quoted if len(quoted) <= _SHOWN + 2 else quoted[:_SHOWN + 1] + "…'"
 
 
-def _clean(message: str) -> str:
-    """The validator's message without namespaces, with NISS masked and long values cut."""
-    text = _CLARK.sub("", message.strip())
+_NISS_ELEMENT = re.compile(r"^Element '(?:\{[^}]*\})?(?:\w*:)?(?:niss|\w*Niss)'")
+_VALUE = re.compile(r"(The value )'([^']*)'")
+
+
+def clean_schema_message(message: str) -> str:
+    """A validator's message made safe to show: namespaces dropped, long values cut, and
+    NISS masked, both where a value looks like one and wherever the element is a NISS
+    element (a malformed NISS is still personal data)."""
+    text = message.strip()
+    if _NISS_ELEMENT.match(text):
+        text = _VALUE.sub(lambda m: f"{m.group(1)}'{mask_niss(m.group(2))}'", text)
+    text = _CLARK.sub("", text)
     text = _NISS_LIKE.sub(lambda m: mask_niss(m.group(1)), text)
     return _QUOTED.sub(_cut, text)
+
+
+_clean = clean_schema_message
 
 
 def _message(code: str, detail: str) -> Text:

@@ -188,3 +188,18 @@ def _forms_with_lines() -> list[ReimbursementForm]:
 def test_to_xml_refuses_what_is_not_a_document() -> None:
     with pytest.raises(KeyError, match="not an XML document kind"):
         to_xml(dt.date(2025, 1, 1))
+
+
+def test_schema_error_on_a_malformed_niss_never_shows_it() -> None:
+    """A NISS that breaks the XSD pattern is personal data all the same: masked in errors."""
+    from cpas.adapters.xml.documents import XmlSchemaError
+    from cpas.sdk.samples import sample_set
+
+    piis = sample_set().piis
+    clear = piis.beneficiary.niss.compact
+    broken = to_xml(piis).replace(clear.encode(), (clear[:6] + "-" + clear[6:]).encode())
+    with pytest.raises(XmlSchemaError) as info:
+        from_xml(broken)
+    shown = str(info.value) + repr(info.value.errors)
+    assert clear[:6] not in shown
+    assert clear[6:] not in shown

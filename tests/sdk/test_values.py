@@ -121,3 +121,9 @@ def test_parse_lang() -> None:
     assert parse_lang("nl_BE.UTF-8") == "nl"
     assert parse_lang("C.UTF-8") == "fr"
     assert parse_lang("") == "fr"
+
+
+def test_negative_zero_is_plain_zero() -> None:
+    """-0.00 is accepted as zero and written without a sign (lossless canonical form)."""
+    assert str(Money("-0.00").amount) == "0.00"
+    assert Money("-0") == Money.zero()
