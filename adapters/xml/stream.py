@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from typing import Any
 
 import attrs
@@ -241,20 +241,38 @@ def _path(element: etree._Element, records: Collection[str], *,
 _ATTRIBUTE = re.compile(r"attribute '([^']+)'")
 
 
+def _prefix_maps(context: etree._Element) -> Iterator[dict[str, str]]:
+    """The prefixes in scope at ``context``, then every prefix declared anywhere below
+    its root (libxml2 names elements by the prefix they were written with). The wide
+    map is only built when an error path needs it."""
+    yield {k: v for k, v in context.nsmap.items() if k}
+    merged: dict[str, str] = {}
+    for element in context.getroottree().getroot().iter():
+        for key, value in element.nsmap.items():
+            if key and key not in merged:
+                merged[key] = value
+    yield merged
+
+
 def _resolve(context: etree._Element, libxml_path: str | None, relative: bool) -> Any:
     """The node libxml2 meant by its path (``/*/*[4]``), or None."""
     if not libxml_path or not libxml_path.startswith("/"):
         return None
-    namespaces = {k: v for k, v in context.nsmap.items() if k}
-    try:
-        if relative:
-            steps = libxml_path.split("/")[2:]
-            if not steps:
-                return context
-            found = context.xpath("./" + "/".join(steps), namespaces=namespaces)
-        else:
-            found = context.getroottree().xpath(libxml_path, namespaces=namespaces)
-    except etree.XPathError:
+    if relative:
+        steps = libxml_path.split("/")[2:]
+        if not steps:
+            return context
+        expression, anchor = "./" + "/".join(steps), context
+    else:
+        expression, anchor = libxml_path, context.getroottree().getroot()
+    found: Any = None
+    for namespaces in _prefix_maps(context):
+        try:
+            found = anchor.xpath(expression, namespaces=namespaces)
+            break
+        except etree.XPathError:  # a prefix declared below the root: try a wider map
+            continue
+    else:
         return None
     if isinstance(found, list) and found:
         node = found[0]
