@@ -15,6 +15,7 @@ from cpas.sdk.parameters import Parameters
 from cpas.sdk.rules import all_rules
 from cpas.sdk.text import Lang
 
+from .convert_cmd import convert_command
 from .demo_cmd import demo_command
 from .exitcodes import TABLE, ExitCode
 from .options import FORMAT_OPTION, LANG_OPTION, default_lang
@@ -98,6 +99,7 @@ def rules_parameters(key: str | None, fmt: str) -> None:
         click.echo(f"    {row['source']}")
 
 
+cli.add_command(convert_command)
 cli.add_command(demo_command)
 cli.add_command(schemas)
 cli.add_command(validate_command)

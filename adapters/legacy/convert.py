@@ -1,0 +1,646 @@
+"""Legacy rows to documents, with a diagnosis for every row that cannot be converted.
+
+:func:`convert` reads a CSV or XLSX file (:mod:`.reading`), maps its columns
+(:mod:`.columns`), reads each cell (:mod:`.numbers`), builds the documents and
+their XML (validated against the schema by :func:`cpas.adapters.xml.documents.to_xml`).
+Every data row ends up exactly once: in a document, or in ``rejected`` with its
+problems (sheet, row, column, value as it may be shown — a NISS is masked — and
+the reason in FR, NL and EN). A file that cannot be converted at all (unreadable,
+no header, duplicate or missing columns, no form header) raises
+:class:`~cpas.adapters.legacy.reading.LegacyFileError` and nothing is produced.
+
+``reimbursement``: one row per :class:`ReimbursementLine`, all in one
+:class:`ReimbursementForm`. The form's header (``form_type``, ``cpas_name``,
+``cpas_kbo``, ``cpas_nis_code``, ``effective_date``, ``submission_date`` and the
+optional ``cpas_municipality``, ``is_correction``, ``file_number``,
+``decision_date``) comes from ``settings`` (command-line ``--set``), the profile, an
+XLSX header sheet, or columns; a row whose column disagrees with the header is
+rejected. The line id is the ``id`` column, else ``row-<n>``.
+
+``partnership``: one :class:`PartnershipConvention` per row, partners in numbered
+columns (``partner1_name``, ``partner1_share``…); or one partner per row in
+unnumbered columns (``partner_name``…) on rows that share a ``convention`` value,
+the convention's own cells on the first of them (later rows leave them empty or
+repeat them). When one row of a convention is rejected, all its rows are. The
+document id is the ``convention`` column, else ``row-<n>``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import attrs
+
+from ...sdk.documents.partnership import (
+    BeneficiaryStatus,
+    GuidanceMethod,
+    Partner,
+    PartnerKind,
+    PartnershipConvention,
+)
+from ...sdk.documents.reimbursement import (
+    BeneficiaryCategory,
+    FormHeader,
+    FormType,
+    LegalBasis,
+    RateCategory,
+    ReimbursementForm,
+    ReimbursementLine,
+)
+from ...sdk.errors import CpasError, InvalidNisCode
+from ...sdk.identifiers import NisCode, mask_niss
+from ...sdk.money import Money
+from ...sdk.parties import Cpas, Organisation, Person
+from ...sdk.text import LANGS, Lang, Text
+from ..xml.documents import to_xml
+from .columns import SETTING_FIELDS, ColumnMap, Profile, match_columns, match_setting
+from .numbers import (
+    CellError,
+    CellValue,
+    is_blank,
+    parse_amount,
+    parse_bool,
+    parse_date,
+    parse_decimal,
+    parse_enum,
+    parse_int,
+    parse_kbo,
+    parse_niss,
+    parse_period,
+    parse_text,
+)
+from .reading import LegacyFileError, Row, read_table
+
+__all__ = ["KINDS", "Conversion", "Problem", "Rejected", "convert", "rejects_csv"]
+
+KINDS = ("reimbursement", "partnership")
+T = TypeVar("T")
+
+
+# --- diagnostics ------------------------------------------------------------------------------
+
+_WHERE_SHEET = Text(fr="feuille {sheet}, ligne {row}", nl="blad {sheet}, rij {row}",
+                    en="sheet {sheet}, row {row}")
+_WHERE_LINE = Text(fr="ligne {row}", nl="regel {row}", en="line {row}")
+_COLUMN = Text(fr=", colonne « {column} »", nl=", kolom ‘{column}’", en=", column '{column}'")
+_MISSING = Text(fr="valeur obligatoire manquante", nl="verplichte waarde ontbreekt",
+                en="required value missing")
+_MISSING_CELL = Text(
+    fr="valeur obligatoire manquante (cellule vide, fusionnée, ou formule jamais calculée : "
+       "ouvrez et enregistrez le fichier dans Excel)",
+    nl="verplichte waarde ontbreekt (lege of samengevoegde cel, of formule nooit berekend: "
+       "open en bewaar het bestand in Excel)",
+    en="required value missing (empty or merged cell, or a formula never computed: open and "
+       "save the file in Excel)")
+
+
+@attrs.frozen
+class Problem:
+    """Why a row is rejected: where, which value (as it may be shown) and the reason."""
+
+    sheet: str | None
+    row: int
+    column: str | None
+    shown: str | None
+    reason: Text
+
+    def render(self, lang: Lang) -> str:
+        where = (_WHERE_SHEET.format(sheet=self.sheet, row=self.row) if self.sheet
+                 else _WHERE_LINE.format(row=self.row)).get(lang)
+        if self.column:
+            where += _COLUMN.format(column=self.column).get(lang)
+        value = f" [{self.shown}]" if self.shown else ""
+        return f"{where}{value}: {self.reason.get(lang)}"
+
+    def to_dict(self, lang: Lang) -> dict[str, Any]:
+        return {"sheet": self.sheet, "row": self.row, "column": self.column,
+                "value": self.shown, "reason": self.reason.get(lang)}
+
+
+@attrs.frozen
+class Rejected:
+    """A row that is not in the output, unchanged, with its problems."""
+
+    row: Row
+    problems: tuple[Problem, ...]
+
+
+@attrs.frozen
+class Conversion:
+    """The outcome: documents with their XML, the rejected rows, and the counts."""
+
+    kind: str
+    documents: tuple[Any, ...]
+    xml: tuple[bytes, ...]
+    """One validated XML per document, in the same order."""
+    rows_read: int
+    rows_accepted: int
+    rejected: tuple[Rejected, ...]
+    header: tuple[str, ...]
+    ignored_columns: tuple[str, ...]
+    blank_rows: int
+    delimiter: str
+
+    @property
+    def ok(self) -> bool:
+        return not self.rejected
+
+
+# --- cells of one row ------------------------------------------------------------------------
+
+_MASKED = frozenset({"niss"})
+_LANG_NAMES: dict[str, Lang] = {"francais": "fr", "frans": "fr", "french": "fr",
+                                "nederlands": "nl", "neerlandais": "nl", "dutch": "nl",
+                                "deutsch": "de", "allemand": "de", "duits": "de",
+                                "german": "de", "anglais": "en", "engels": "en", "english": "en"}
+
+
+def _shown(field: str, value: CellValue) -> str:
+    text = parse_text(value)
+    if field in _MASKED or field.endswith("niss"):
+        return mask_niss(text)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+class _Cells:
+    """Reads the fields of one row and collects its problems."""
+
+    def __init__(self, row: Row, columns: ColumnMap, settings: Mapping[str, CellValue]) -> None:
+        self.row = row
+        self.columns = columns
+        self.settings = settings
+        self.problems: list[Problem] = []
+
+    def raw(self, field: str) -> CellValue:
+        index = self.columns.fields.get(field)
+        if index is None or index >= len(self.row.cells):
+            return None
+        return self.row.cells[index]
+
+    def problem(self, field: str | None, value: CellValue, reason: Text) -> None:
+        column = None
+        if field is not None and field in self.columns.fields:
+            column = self.columns.names[self.columns.fields[field]]
+        elif field is not None:
+            column = field
+        shown = None if field is None or is_blank(value) else _shown(field, value)
+        self.problems.append(Problem(self.row.sheet, self.row.number, column, shown, reason))
+
+    def get(self, field: str, parse: Callable[[CellValue], T], *, required: bool = False,
+            fallback: bool = False) -> T | None:
+        raw = self.raw(field)
+        if is_blank(raw) and fallback:
+            raw = self.settings.get(field)
+        if is_blank(raw):
+            if required:
+                self.problem(field, raw, _MISSING if self.row.sheet is None else _MISSING_CELL)
+            return None
+        try:
+            return parse(raw)
+        except CellError as exc:
+            self.problem(field, raw, exc.reason)
+            return None
+
+    def need(self, field: str, parse: Callable[[CellValue], T], fallback: bool = False) -> T:
+        """A required value; ``None`` (after recording the problem) is caught by ``build``."""
+        return self.get(field, parse, required=True, fallback=fallback)  # type: ignore[return-value]
+
+
+def _build(cells: _Cells, make: Callable[[], T]) -> T | None:
+    """Run a constructor once the cells are read; its refusals become problems."""
+    if cells.problems:
+        return None
+    try:
+        return make()
+    except CpasError as exc:
+        reason = str(getattr(exc, "reason", exc))
+        path = getattr(exc, "path", "$")
+        cells.problem(None, None, Text(fr=f"valeur refusée : {reason} ({path})",
+                                       nl=f"waarde geweigerd: {reason} ({path})",
+                                       en=f"value refused: {reason} ({path})"))
+        return None
+
+
+def _shape(row: Row, width: int, csv_input: bool) -> Problem | None:
+    """Rows cut short (truncated file) or with cells beyond the header."""
+    cells = len(row.cells)
+    if csv_input and cells < width:
+        return Problem(row.sheet, row.number, None, None, Text(
+            fr=f"la ligne a {cells} cellule(s) pour {width} colonnes (fichier tronqué ?)",
+            nl=f"de regel heeft {cells} cel(len) voor {width} kolommen (afgekapt bestand?)",
+            en=f"the row has {cells} cell(s) for {width} columns (truncated file?)"))
+    if any(not is_blank(v) for v in row.cells[width:]):
+        return Problem(row.sheet, row.number, None, None, Text(
+            fr="valeurs au-delà de la dernière colonne de l'en-tête",
+            nl="waarden voorbij de laatste kolom van de kopregel",
+            en="values beyond the last column of the header"))
+    return None
+
+
+# --- value parsers ---------------------------------------------------------------------------
+
+
+def _text(value: CellValue) -> str:
+    return parse_text(value)
+
+
+def _nis(value: CellValue) -> NisCode:
+    try:
+        return NisCode(parse_text(value))
+    except InvalidNisCode:
+        raise CellError(Text(fr="code INS : 5 chiffres, le premier de 1 à 9",
+                             nl="NIS-code: 5 cijfers, het eerste van 1 tot 9",
+                             en="NIS code: 5 digits, the first 1 to 9")) from None
+
+
+def _hours(value: CellValue) -> Decimal:
+    number = parse_decimal(value)
+    if number < 0:
+        raise CellError(Text(fr="nombre d'heures négatif", nl="negatief aantal uren",
+                             en="negative number of hours"))
+    return number
+
+
+def _lang(value: CellValue) -> Lang:
+    key = parse_text(value).lower()
+    for lang in LANGS:
+        if key == lang:
+            return lang
+    found = _LANG_NAMES.get(key.replace("ç", "c").replace("é", "e"))
+    if found is None:
+        raise CellError(Text(fr="langue : fr, nl, de ou en", nl="taal: fr, nl, de of en",
+                             en="language: fr, nl, de or en"))
+    return found
+
+
+def _methods(value: CellValue) -> tuple[GuidanceMethod, ...]:
+    parts = [p for p in re.split(r"[,;/|+]", parse_text(value)) if p.strip()]
+    return tuple(parse_enum(GuidanceMethod, p) for p in parts)
+
+
+def _enum(kind: type[Any]) -> Callable[[CellValue], Any]:
+    def parse(value: CellValue) -> Any:
+        return parse_enum(kind, value)
+    return parse
+
+
+_SETTING_PARSERS: dict[str, Callable[[CellValue], object]] = {
+    "form_type": _enum(FormType),
+    "cpas_name": _text,
+    "cpas_kbo": parse_kbo,
+    "cpas_nis_code": _nis,
+    "cpas_municipality": _text,
+    "effective_date": parse_date,
+    "submission_date": parse_date,
+    "is_correction": parse_bool,
+    "file_number": _text,
+    "decision_date": parse_date,
+}
+
+
+# --- settings (values for the whole file) -------------------------------------------------
+
+
+def _settings(kind: str, given: Mapping[str, str], profile: Profile | None,
+              sheet: Mapping[str, CellValue]) -> dict[str, CellValue]:
+    """Settings by field: the options win over the profile, the profile over the sheet."""
+    out: dict[str, CellValue] = {}
+    for source in (sheet, profile.settings if profile else {}, given):
+        for key, value in source.items():
+            field = match_setting(key, kind)
+            if field is None:
+                raise LegacyFileError(Text(
+                    fr=f"réglage inconnu pour {kind} : {key} (permis : "
+                       f"{', '.join(sorted(SETTING_FIELDS[kind]))})",
+                    nl=f"onbekende instelling voor {kind}: {key} (toegelaten: "
+                       f"{', '.join(sorted(SETTING_FIELDS[kind]))})",
+                    en=f"unknown setting for {kind}: {key} (allowed: "
+                       f"{', '.join(sorted(SETTING_FIELDS[kind]))})"))
+            if not is_blank(value):
+                out[field] = value
+    return out
+
+
+def _parsed_settings(raw: Mapping[str, CellValue]) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for field, value in raw.items():
+        try:
+            out[field] = _SETTING_PARSERS[field](value)
+        except CellError as exc:
+            raise LegacyFileError(Text(**{
+                lang: f"{field} = {parse_text(value)!r}: {exc.reason.get(lang)}"
+                for lang in ("fr", "nl", "en")})) from None
+    return out
+
+
+# --- reimbursement -----------------------------------------------------------------------------
+
+_REQUIRED_HEADER = ("form_type", "cpas_name", "cpas_kbo", "cpas_nis_code", "effective_date",
+                    "submission_date")
+
+
+def _line(cells: _Cells) -> ReimbursementLine | None:
+    row = cells.row
+    line_id = cells.get("id", _text) or f"row-{row.number}"
+    niss = cells.need("niss", parse_niss)
+    name = cells.get("beneficiary_name", _text)
+    basis = cells.need("basis", _enum(LegalBasis))
+    period = cells.need("period", parse_period)
+    amount = cells.need("amount", parse_amount)
+    rate = cells.get("rate_category", _enum(RateCategory)) or RateCategory.STANDARD
+    piis_code = cells.get("piis_code", parse_int)
+    exemption = cells.get("income_exemption", parse_amount)
+    source = cells.get("source_id", _text)
+    expense = cells.get("expense_date", parse_date)
+    recovery = cells.get("recovery_type", _text)
+    category = cells.get("category", _enum(BeneficiaryCategory))
+    return _build(cells, lambda: ReimbursementLine(
+        id=line_id, niss=niss, beneficiary_name=name, basis=basis, period=period,
+        amount=Money(amount), rate_category=rate, piis_code=piis_code,
+        income_exemption=None if exemption is None else Money(exemption), source_id=source,
+        expense_date=expense, recovery_type=recovery, category=category))
+
+
+def _check_header_cells(cells: _Cells, fixed: dict[str, object]) -> None:
+    """Header columns on a row must agree with the form (the first row sets a missing one)."""
+    for field in SETTING_FIELDS["reimbursement"]:
+        raw = cells.raw(field)
+        if is_blank(raw):
+            continue
+        value = cells.get(field, _SETTING_PARSERS[field])
+        if value is None:
+            continue
+        if field not in fixed:
+            fixed[field] = value
+        elif fixed[field] != value:
+            cells.problem(field, raw, Text(
+                fr=f"diffère de la valeur du formulaire ({fixed[field]})",
+                nl=f"verschilt van de waarde van het formulier ({fixed[field]})",
+                en=f"differs from the form's value ({fixed[field]})"))
+
+
+def _form_header(fixed: Mapping[str, Any]) -> tuple[FormType, FormHeader, Any]:
+    missing = [f for f in _REQUIRED_HEADER if f not in fixed]
+    if missing:
+        names = ", ".join(missing)
+        raise LegacyFileError(Text(
+            fr=f"en-tête du formulaire incomplet, manque : {names} (colonne, feuille "
+               "« en-tête », profil ou --set champ=valeur)",
+            nl=f"hoofding van het formulier onvolledig, ontbreekt: {names} (kolom, blad "
+               "‘hoofding’, profiel of --set veld=waarde)",
+            en=f"form header incomplete, missing: {names} (column, 'header' sheet, profile "
+               "or --set field=value)"))
+    try:
+        cpas = Cpas(name=fixed["cpas_name"], kbo=fixed["cpas_kbo"],
+                    nis_code=fixed["cpas_nis_code"],
+                    municipality=fixed.get("cpas_municipality"))
+        header = FormHeader(cpas=cpas, effective_date=fixed["effective_date"],
+                            is_correction=fixed.get("is_correction", False),
+                            file_number=fixed.get("file_number"),
+                            decision_date=fixed.get("decision_date"))
+    except CpasError as exc:
+        raise LegacyFileError(Text(fr=f"en-tête du formulaire refusé : {exc}",
+                                   nl=f"hoofding van het formulier geweigerd: {exc}",
+                                   en=f"form header refused: {exc}")) from None
+    return fixed["form_type"], header, fixed["submission_date"]
+
+
+def _reimbursement(rows: Iterable[Row], columns: ColumnMap, fixed: dict[str, object],
+                   check_row: Callable[[Row], Problem | None]
+                   ) -> tuple[list[ReimbursementLine], list[Rejected], int]:
+    lines: list[ReimbursementLine] = []
+    rejected: list[Rejected] = []
+    read = 0
+    for row in rows:
+        read += 1
+        cells = _Cells(row, columns, {})
+        shape = check_row(row)
+        if shape is not None:
+            cells.problems.append(shape)
+        _check_header_cells(cells, fixed)
+        line = _line(cells)
+        if line is None:
+            rejected.append(Rejected(row, tuple(cells.problems)))
+        else:
+            lines.append(line)
+    return lines, rejected, read
+
+
+# --- partnership --------------------------------------------------------------------------------
+
+_CONVENTION_FIELDS = ("niss", "last_name", "first_name", "birth_date", "language",
+                      "beneficiary_status", "cpas_name", "cpas_kbo", "cpas_nis_code",
+                      "cpas_municipality", "concluded_on", "plan_end", "hours_planned",
+                      "hours_performed", "methods", "ended_on", "employment_contract_on")
+
+
+def _partner(cells: _Cells, number: str) -> Partner | None:
+    prefix = f"partner{number}."
+    if all(is_blank(cells.raw(prefix + f)) for f in ("name", "kbo", "kind", "share",
+                                                    "hours_planned", "hours_performed")):
+        return None
+    name = cells.need(prefix + "name", _text)
+    kbo = cells.get(prefix + "kbo", parse_kbo)
+    kind = cells.get(prefix + "kind", _enum(PartnerKind)) or PartnerKind.PARTNER
+    share = cells.need(prefix + "share", _hours)
+    planned = cells.get(prefix + "hours_planned", _hours)
+    performed = cells.get(prefix + "hours_performed", _hours)
+    return _build(cells, lambda: Partner(
+        id=f"partner-{number or 0}" if number else f"partner-row-{cells.row.number}",
+        organisation=Organisation(name=name, kbo=kbo), kind=kind, share=share,
+        hours_planned=planned, hours_performed=performed))
+
+
+def _convention(group: list[_Cells], key: str) -> PartnershipConvention | None:
+    first = group[0]
+    niss = first.need("niss", parse_niss)
+    last_name = first.need("last_name", _text)
+    first_name = first.need("first_name", _text)
+    birth = first.get("birth_date", parse_date)
+    language = first.get("language", _lang)
+    status = first.need("beneficiary_status", _enum(BeneficiaryStatus))
+    cpas_name = first.need("cpas_name", _text, fallback=True)
+    cpas_kbo = first.need("cpas_kbo", parse_kbo, fallback=True)
+    cpas_nis = first.need("cpas_nis_code", _nis, fallback=True)
+    municipality = first.get("cpas_municipality", _text, fallback=True)
+    concluded = first.need("concluded_on", parse_date)
+    plan_end = first.need("plan_end", parse_date)
+    planned = first.need("hours_planned", _hours)
+    performed = first.get("hours_performed", _hours) or Decimal(0)
+    methods = first.get("methods", _methods) or ()
+    ended = first.get("ended_on", parse_date)
+    employed = first.get("employment_contract_on", parse_date)
+    numbers = sorted({f.split(".")[0][7:] for f in first.columns.fields
+                      if f.startswith("partner") and not f.startswith("partner0.")}, key=int)
+    partners = [_partner(first, n) for n in numbers]
+    for cells in group:
+        partners.append(_partner(cells, "0"))
+    numbered = [f for f in first.columns.fields
+                if f.startswith("partner") and not f.startswith("partner0.")]
+    for cells in group[1:]:
+        for field in (*_CONVENTION_FIELDS, *numbered):
+            raw = cells.raw(field)
+            if not is_blank(raw) and parse_text(raw) != parse_text(first.raw(field)):
+                cells.problem(field, raw, Text(
+                    fr=f"diffère de la ligne {first.row.number} de la même convention",
+                    nl=f"verschilt van rij {first.row.number} van dezelfde overeenkomst",
+                    en=f"differs from row {first.row.number} of the same convention"))
+    if any(c.problems for c in group):
+        return None
+    return _build(first, lambda: PartnershipConvention(
+        id=key, beneficiary=Person(niss=niss, last_name=last_name, first_name=first_name,
+                                   birth_date=birth, language=language),
+        beneficiary_status=status,
+        cpas=Cpas(name=cpas_name, kbo=cpas_kbo, nis_code=cpas_nis, municipality=municipality),
+        partners=[p for p in partners if p is not None], concluded_on=concluded,
+        plan_end=plan_end, hours_planned=planned, hours_performed=performed, methods=methods,
+        ended_on=ended, employment_contract_on=employed))
+
+
+def _partnership(rows: Iterable[Row], columns: ColumnMap, settings: Mapping[str, CellValue],
+                 check_row: Callable[[Row], Problem | None]
+                 ) -> tuple[list[PartnershipConvention], list[bytes], list[Rejected], int]:
+    groups: dict[str, list[_Cells]] = {}
+    read = 0
+    for row in rows:
+        read += 1
+        cells = _Cells(row, columns, settings)
+        shape = check_row(row)
+        if shape is not None:
+            cells.problems.append(shape)
+        key = cells.get("convention", _text) or f"row-{row.number}"
+        groups.setdefault(key, []).append(cells)
+    documents: list[PartnershipConvention] = []
+    xml: list[bytes] = []
+    rejected: list[Rejected] = []
+    for key, group in groups.items():
+        document = _convention(group, key)
+        data = _to_xml(group[0], document) if document is not None else None
+        if document is not None and data is not None:
+            documents.append(document)
+            xml.append(data)
+            continue
+        for cells in group:
+            problems = tuple(cells.problems) or (Problem(
+                cells.row.sheet, cells.row.number, None, None, Text(
+                    fr=f"rejetée avec la convention {key} (voir ses autres lignes)",
+                    nl=f"geweigerd samen met overeenkomst {key} (zie haar andere rijen)",
+                    en=f"rejected with convention {key} (see its other rows)")),)
+            rejected.append(Rejected(cells.row, problems))
+    return documents, xml, rejected, read
+
+
+def _to_xml(cells: _Cells, document: object) -> bytes | None:
+    try:
+        return to_xml(document)
+    except CpasError as exc:
+        cells.problem(None, None, Text(fr=f"XML refusé par le schéma : {exc}",
+                                       nl=f"XML geweigerd door het schema: {exc}",
+                                       en=f"XML refused by the schema: {exc}"))
+        return None
+
+
+# --- entry point --------------------------------------------------------------------------------
+
+
+def convert(data: bytes, kind: str, *, profile: Profile | None = None,
+            settings: Mapping[str, str] | None = None, encoding: str | None = None,
+            delimiter: str | None = None, sheet: str | None = None) -> Conversion:
+    """Convert a legacy CSV or XLSX file (its bytes) into documents of ``kind``.
+
+    ``settings`` are field values for the whole file (``{"form_type": "dis_b"}``);
+    they win over the profile's and over an XLSX header sheet. Raises
+    :class:`LegacyFileError` when the file as a whole cannot be converted.
+    """
+    if kind not in KINDS:
+        raise LegacyFileError(Text(fr=f"type de document non pris en charge : {kind}",
+                                   nl=f"documentsoort niet ondersteund: {kind}",
+                                   en=f"document kind not supported: {kind}"))
+    if profile is not None and profile.kind not in (None, kind):
+        raise LegacyFileError(Text(fr=f"le profil {profile.name} est pour {profile.kind}",
+                                   nl=f"profiel {profile.name} is voor {profile.kind}",
+                                   en=f"profile {profile.name} is for {profile.kind}"))
+    table = read_table(data, encoding=encoding, delimiter=delimiter, sheet=sheet)
+    columns = match_columns(table.header, kind, profile)
+    raw_settings = _settings(kind, settings or {}, profile, table.settings)
+    width = len(table.header)
+    csv_input = table.sheet is None
+
+    def check_row(row: Row) -> Problem | None:
+        return _shape(row, width, csv_input)
+
+    _require_columns(kind, columns, raw_settings)
+    if kind == "reimbursement":
+        fixed = _parsed_settings(raw_settings)
+        lines, rejected, read = _reimbursement(table.rows, columns, fixed, check_row)
+        _no_rows(read)
+        form_type, header, submitted = _form_header(fixed)
+        try:
+            form = ReimbursementForm(form_type=form_type, header=header, lines=lines,
+                                     submission_date=submitted)
+            xml = to_xml(form)
+        except CpasError as exc:
+            raise LegacyFileError(Text(fr=f"formulaire refusé : {exc}",
+                                       nl=f"formulier geweigerd: {exc}",
+                                       en=f"form refused: {exc}")) from None
+        documents: tuple[Any, ...] = (form,)
+        outputs: tuple[bytes, ...] = (xml,)
+        accepted = len(lines)
+    else:
+        _parsed_settings(raw_settings)  # refuse bad settings before reading any row
+        conventions, xml_list, rejected, read = _partnership(table.rows, columns, raw_settings,
+                                                             check_row)
+        _no_rows(read)
+        documents, outputs = tuple(conventions), tuple(xml_list)
+        accepted = read - len(rejected)
+    return Conversion(kind, documents, outputs, read, accepted, tuple(rejected), table.header,
+                      columns.ignored, len(table.blank_rows), table.delimiter)
+
+
+_REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "reimbursement": ("niss", "basis", "period", "amount"),
+    "partnership": ("niss", "last_name", "first_name", "beneficiary_status", "concluded_on",
+                    "plan_end", "hours_planned"),
+}
+
+
+def _require_columns(kind: str, columns: ColumnMap, settings: Mapping[str, CellValue]) -> None:
+    missing = [f for f in _REQUIRED_COLUMNS[kind] if f not in columns.fields]
+    if kind == "partnership":
+        missing += [f for f in ("cpas_name", "cpas_kbo", "cpas_nis_code")
+                    if f not in columns.fields and f not in settings]
+    if missing:
+        names = ", ".join(missing)
+        raise LegacyFileError(Text(fr=f"colonnes manquantes : {names}",
+                                   nl=f"ontbrekende kolommen: {names}",
+                                   en=f"missing columns: {names}"))
+
+
+def _no_rows(read: int) -> None:
+    if not read:
+        raise LegacyFileError(Text(fr="aucune ligne de données sous l'en-tête",
+                                   nl="geen gegevensrijen onder de kopregel",
+                                   en="no data rows under the header"))
+
+
+_REASON = Text(fr="motif", nl="reden", en="reason")
+
+
+def rejects_csv(conversion: Conversion, lang: Lang) -> bytes:
+    """The rejected rows, unchanged, each with a last column giving every reason.
+
+    UTF-8 with a BOM (so that Excel reads the accents), the input's delimiter.
+    """
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, delimiter=conversion.delimiter, lineterminator="\r\n")
+    writer.writerow([*conversion.header, _REASON.get(lang)])
+    for item in conversion.rejected:
+        cells = [c if isinstance(c, str) else parse_text(c) for c in item.row.cells]
+        cells += [""] * (len(conversion.header) - len(cells))  # align the reason column
+        writer.writerow([*cells, " | ".join(p.render(lang) for p in item.problems)])
+    return buffer.getvalue().encode("utf-8-sig")
