@@ -16,6 +16,8 @@ from pathlib import Path
 import click
 
 from cpas.adapters.files import write_atomically
+from cpas.adapters.legacy.convert import convert, rejects_csv
+from cpas.adapters.legacy.samples import partnership_xlsx, reimbursement_csv
 from cpas.adapters.xml.documents import from_xml, to_xml
 from cpas.adapters.xml.stream import validate
 from cpas.schemas import export
@@ -24,7 +26,7 @@ from cpas.sdk.derive import evaluation_form
 from cpas.sdk.documents.partnership import intervention, payments
 from cpas.sdk.findings import Report
 from cpas.sdk.rules import check
-from cpas.sdk.samples import legacy_piis_with_findings, sample_set
+from cpas.sdk.samples import CPAS, legacy_piis_with_findings, sample_set
 from cpas.sdk.text import Lang
 
 from .exitcodes import ExitCode
@@ -111,8 +113,35 @@ def demo_command(out: Path, today: dt.datetime, lang: Lang | None) -> int:
     for finding in legacy_report.errors[:3]:
         click.echo(f"   {finding.render(lang)}")
 
+    problems += _legacy_step(out / "legacy-forms", lang)
+
     written = export(out / "schemas")
-    click.echo(f"9. {len(written)} XSD schemas -> {out / 'schemas'}")
+    click.echo(f"10. {len(written)} XSD schemas -> {out / 'schemas'}")
     click.echo(f"\nDone: files in {out.resolve()}")
     return int(ExitCode.OK if problems == 0 else ExitCode.INVALID)
 
+
+
+def _legacy_step(folder: Path, lang: Lang) -> int:
+    """Convert a CSV (cp1252, ``;``, Belgian amounts) and an XLSX workbook; keep the
+    rejected row apart with its reason. Returns 1 when the outcome is not the expected one
+    (the CSV has exactly one bad row on purpose)."""
+    csv_in = write_atomically(folder / "input" / "revenu-integration-2025-11.csv",
+                              reimbursement_csv())
+    xlsx_in = write_atomically(folder / "input" / "samenwerkingsovereenkomsten.xlsx",
+                               partnership_xlsx())
+    lines = convert(csv_in.read_bytes(), "reimbursement")
+    for index, data in enumerate(lines.xml):
+        write_atomically(folder / f"reimbursement-{index + 1}.xml", data)
+    write_atomically(folder / "rejects.csv", rejects_csv(lines, lang))
+    cpas = {"cpas_name": CPAS.name, "cpas_kbo": CPAS.kbo.compact,
+            "cpas_nis_code": CPAS.nis_code.code}
+    conventions = convert(xlsx_in.read_bytes(), "partnership", settings=cpas)
+    for document, data in zip(conventions.documents, conventions.xml, strict=True):
+        write_atomically(folder / f"partnership-{document.id}.xml", data)
+    click.echo(f"9. Legacy forms -> {folder}: {csv_in.name}: {lines.rows_read} row(s), "
+               f"{lines.rows_accepted} converted, {len(lines.rejected)} rejected "
+               f"(see rejects.csv); {xlsx_in.name}: {conventions.rows_accepted} row(s) "
+               f"-> {len(conventions.documents)} convention(s)")
+    expected = (lines.rows_accepted, len(lines.rejected), len(conventions.rejected)) == (4, 1, 0)
+    return 0 if expected else 1

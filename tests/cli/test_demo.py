@@ -57,3 +57,22 @@ def test_demo_into_unwritable_place_is_an_io_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     assert main(["demo", "--out", str(blocker / "sub")]) == 4
+
+
+def test_demo_converts_the_legacy_forms(tmp_path: Path) -> None:
+    """The CSV's broken row lands in rejects.csv with its reason, the others in the XML:
+    every input row is accounted for once (issue 5's invariant, on the demo's data)."""
+    out = tmp_path / "demo"
+    assert main(["demo", "--out", str(out), "--lang", "en"]) == 0
+    folder = out / "legacy-forms"
+    source = (folder / "input" / "revenu-integration-2025-11.csv").read_bytes().decode("cp1252")
+    ids = {line.split(";")[0] for line in source.splitlines()[1:] if line}
+    rejects = (folder / "rejects.csv").read_text("utf-8-sig").splitlines()[1:]
+    rejected = {line.split(";")[0] for line in rejects}
+    xml = (folder / "reimbursement-1.xml").read_text("utf-8")
+    converted = {i for i in ids if f">{i}<" in xml}
+    assert rejected == {"RI-2025-11-099"}
+    assert converted | rejected == ids
+    assert not converted & rejected
+    assert "check digits" in rejects[0] or "checksum" in rejects[0]
+    assert list(folder.glob("partnership-*.xml"))
