@@ -27,6 +27,7 @@ class Memo:
       message=Text(fr="{hours} heures, moins de {min} heures", nl="{hours} uur, minder dan {min}",
                    en="{hours} hours, fewer than {min}"))
 def _enough_hours(doc: Memo, ctx: Context) -> Iterator[Hit]:
+    """Toy rule: at least the 50 hours of the dated parameter."""
     minimum = ctx.parameters.integer("partnership.hours.half", ctx.on)
     if doc.hours < minimum:
         yield Hit("$.hours", {"hours": doc.hours, "min": minimum})
@@ -36,6 +37,7 @@ def _enough_hours(doc: Memo, ctx: Context) -> Iterator[Hit]:
       message=Text(fr="ancienne règle", nl="oude regel", en="old rule"),
       valid_until=dt.date(2012, 12, 31))
 def _old_rule(doc: Memo, ctx: Context) -> Iterator[Hit]:
+    """Toy rule valid only until 2012."""
     yield Hit("$")
 
 
