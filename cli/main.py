@@ -20,6 +20,7 @@ from .demo_cmd import demo_command
 from .exitcodes import TABLE, ExitCode
 from .options import FORMAT_OPTION, LANG_OPTION, default_lang
 from .schemas_cmd import schemas
+from .sign_cmd import sign_command, verify_command
 from .validate_cmd import validate_command
 
 __all__ = ["cli", "main"]
@@ -103,6 +104,8 @@ cli.add_command(convert_command)
 cli.add_command(demo_command)
 cli.add_command(schemas)
 cli.add_command(validate_command)
+cli.add_command(sign_command)
+cli.add_command(verify_command)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,170 @@
+"""``cpas sign`` and ``cpas verify``: ASiC-E containers with detached XAdES signatures.
+
+Passwords for PKCS#12 files and encrypted PEM keys come from ``--password-env
+VAR``, ``--password-file F`` or a prompt, never from the command line in clear.
+``cpas verify`` trusts only the ``--trust`` anchors given. Exit codes: 0 valid,
+1 invalid (changed, malformed, refused), 3 untrusted or incomplete (required
+signers missing), 4 a file could not be read or written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+from cpas.adapters.signing.errors import SigningError
+from cpas.adapters.signing.keys import SigningKey, load_pem, load_pkcs12, read_password
+from cpas.adapters.signing.signer import add_signature, sign_new
+from cpas.adapters.signing.verify import Status, VerificationResult, load_trust, verify
+from cpas.sdk.parties import SignerRole
+
+from .exitcodes import ExitCode
+from .options import FORMAT_OPTION
+
+__all__ = ["sign_command", "verify_command"]
+
+
+class _Exit(click.ClickException):
+    """Ends a command with a documented exit code and a one-line message."""
+
+    def __init__(self, code: ExitCode, message: str = "") -> None:
+        super().__init__(message or code.name.lower())
+        self.exit_code = int(code)
+        self._quiet = not message
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        if not self._quiet:
+            click.echo(f"cpas: {self.message}", err=True)
+
+
+def _prompt() -> str:
+    return str(click.prompt("Password", hide_input=True, err=True))
+
+
+def _load_key(key: Path | None, cert: Path | None, p12: Path | None,
+              password_env: str | None, password_file: Path | None) -> SigningKey:
+    if p12 is not None and key is None:
+        password = read_password(env=password_env, file=password_file, prompt=_prompt)
+        return load_pkcs12(p12, password=password)
+    if key is None or p12 is not None:
+        raise click.UsageError("give exactly one of --key or --pkcs12")
+    encrypted = b"ENCRYPTED" in key.read_bytes()[:4096]
+    password = read_password(env=password_env, file=password_file,
+                             prompt=_prompt if encrypted else None)
+    return load_pem(key, cert, password=password)
+
+
+@click.command("sign")
+@click.argument("document", required=False,
+                type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--annex", "annexes", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="A file to sign with the document (stored under annexes/).")
+@click.option("--key", type=click.Path(dir_okay=False, path_type=Path),
+              help="PEM private key (may also hold the certificate and chain).")
+@click.option("--cert", type=click.Path(dir_okay=False, path_type=Path),
+              help="PEM certificate of the key, followed by its intermediates.")
+@click.option("--pkcs12", "p12", type=click.Path(dir_okay=False, path_type=Path),
+              help="PKCS#12 file holding key, certificate and intermediates.")
+@click.option("--password-env", metavar="VAR", help="Read the password from this variable.")
+@click.option("--password-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Read the password from the first line of this file.")
+@click.option("--role", required=True, type=click.Choice([r.value for r in SignerRole]),
+              help="The role in which you sign.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="The container to create (or, with --add-to, to write instead of in place).")
+@click.option("--add-to", type=click.Path(dir_okay=False, path_type=Path),
+              help="Add a signature to this existing container.")
+@click.option("--trust", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Trust anchor (PEM) to verify existing signatures with --add-to.")
+def sign_command(document: Path | None, annexes: tuple[Path, ...], key: Path | None,
+                 cert: Path | None, p12: Path | None, password_env: str | None,
+                 password_file: Path | None, role: str, output: Path | None,
+                 add_to: Path | None, trust: tuple[Path, ...]) -> None:
+    """Sign DOCUMENT into a new ASiC-E container, or add a signature with --add-to."""
+    if add_to is None and (document is None or output is None):
+        raise click.UsageError("give DOCUMENT and -o OUT.asice, or --add-to CONTAINER")
+    if add_to is not None and (document is not None or annexes):
+        raise click.UsageError("--add-to signs the container's files: no DOCUMENT or --annex")
+    if add_to is not None and not trust:
+        raise click.UsageError("--add-to needs --trust to verify the existing signatures")
+    try:
+        signing_key = _load_key(key, cert, p12, password_env, password_file)
+        if add_to is not None:
+            anchors = load_trust(trust)
+            written = add_signature(add_to, key=signing_key, role=SignerRole(role),
+                                    trust=anchors, output=output)
+        elif document is not None and output is not None:
+            written = sign_new(output, document, key=signing_key, role=SignerRole(role),
+                               annexes=annexes)
+        else:  # pragma: no cover - excluded by the checks above
+            raise click.UsageError("nothing to sign")
+    except SigningError as exc:
+        raise _Exit(ExitCode.INVALID, str(exc)) from None
+    except OSError as exc:
+        raise _Exit(ExitCode.IO_ERROR, f"{exc.filename or ''}: {exc.strerror or exc}") from None
+    click.echo(f"{written}: signed as {role}")
+
+
+def _parse_time(value: str | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO 8601 date-time",
+                                 param_hint="--at") from None
+    return when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when
+
+
+def _print(result: VerificationResult) -> None:
+    click.echo(f"{result.path}: {result.status.value}"
+               + (f" ({result.kind})" if result.kind else ""))
+    for problem in result.problems:
+        click.echo(f"  ! {problem}")
+    click.echo("  signed files:")
+    for file in result.signed_files:
+        click.echo(f"    {file.name}  {file.media_type}  sha256:{file.sha256}")
+    for signer in result.signers:
+        when = signer.signing_time.isoformat() if signer.signing_time else "?"
+        click.echo(f"  {signer.file}: {signer.status.value}  role={signer.role}  "
+                   f"time={when}  subject={signer.subject}")
+        for reason in signer.reasons:
+            click.echo(f"    - {reason}")
+    click.echo(f"  roles present: {', '.join(result.roles_present) or '-'}; "
+               f"missing: {', '.join(result.roles_missing) or '-'}")
+
+
+_EXIT = {Status.VALID: ExitCode.OK, Status.INVALID: ExitCode.INVALID,
+         Status.UNTRUSTED: ExitCode.UNTRUSTED}
+
+
+@click.command("verify")
+@click.argument("container", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--trust", multiple=True, required=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Trust anchor certificates (PEM); nothing else is trusted.")
+@click.option("--at", "at_text", metavar="TIME",
+              help="Check certificates at this ISO 8601 time (default: each signing time).")
+@FORMAT_OPTION
+def verify_command(container: Path, trust: tuple[Path, ...], at_text: str | None,
+                   fmt: str) -> None:
+    """Verify CONTAINER: every digest, signature, certificate chain and required role."""
+    at = _parse_time(at_text)
+    try:
+        anchors = load_trust(trust)
+        result = verify(container, anchors, at)
+    except SigningError as exc:
+        raise _Exit(ExitCode.INVALID, str(exc)) from None
+    except OSError as exc:
+        raise _Exit(ExitCode.IO_ERROR, f"{exc.filename or ''}: {exc.strerror or exc}") from None
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print(result)
+    code = _EXIT[result.status]
+    if code is not ExitCode.OK:
+        raise _Exit(code)
