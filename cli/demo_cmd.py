@@ -18,6 +18,9 @@ import click
 from cpas.adapters.files import write_atomically
 from cpas.adapters.legacy.convert import convert, rejects_csv
 from cpas.adapters.legacy.samples import partnership_xlsx, reimbursement_csv
+from cpas.adapters.signing.signer import add_signature, sign_new
+from cpas.adapters.signing.testpki import LABEL, demo_pki
+from cpas.adapters.signing.verify import Status, load_trust, verify
 from cpas.adapters.xml.documents import from_xml, to_xml
 from cpas.adapters.xml.stream import validate
 from cpas.schemas import export
@@ -25,6 +28,7 @@ from cpas.sdk.clauses import generate_clauses
 from cpas.sdk.derive import evaluation_form
 from cpas.sdk.documents.partnership import intervention, payments
 from cpas.sdk.findings import Report
+from cpas.sdk.parties import SignerRole
 from cpas.sdk.rules import check
 from cpas.sdk.samples import CPAS, legacy_piis_with_findings, sample_set
 from cpas.sdk.text import Lang
@@ -114,9 +118,10 @@ def demo_command(out: Path, today: dt.datetime, lang: Lang | None) -> int:
         click.echo(f"   {finding.render(lang)}")
 
     problems += _legacy_step(out / "legacy-forms", lang)
+    problems += _signing_step(out / "signed", docs_dir / "subsidy.xml")
 
     written = export(out / "schemas")
-    click.echo(f"10. {len(written)} XSD schemas -> {out / 'schemas'}")
+    click.echo(f"11. {len(written)} XSD schemas -> {out / 'schemas'}")
     click.echo(f"\nDone: files in {out.resolve()}")
     return int(ExitCode.OK if problems == 0 else ExitCode.INVALID)
 
@@ -145,3 +150,20 @@ def _legacy_step(folder: Path, lang: Lang) -> int:
                f"-> {len(conventions.documents)} convention(s)")
     expected = (lines.rows_accepted, len(lines.rejected), len(conventions.rejected)) == (4, 1, 0)
     return 0 if expected else 1
+
+
+def _signing_step(folder: Path, convention: Path) -> int:
+    """Sign the subsidy convention as the CPAS president and directeur général, then as
+    the minister (stage 2), with a throw-away test PKI; verify against its root only."""
+    pki = demo_pki(folder / "test-pki")
+    container = folder / "subsidy-convention.asice"
+    sign_new(container, convention, key=pki.president, role=SignerRole.PRESIDENT)
+    trust = load_trust([pki.root_pem])
+    add_signature(container, key=pki.directeur, role=SignerRole.DIRECTEUR_GENERAL, trust=trust)
+    add_signature(container, key=pki.minister, role=SignerRole.MINISTER, trust=trust)
+    result = verify(container, trust)
+    roles = ", ".join(result.roles_present)
+    click.echo(f"10. Subsidy convention signed ({roles}) -> {container}")
+    click.echo(f"    verification: {result.status.value}; keys from a {LABEL}, not for real use;")
+    click.echo(f"    check it yourself: cpas verify {container} --trust {pki.root_pem}")
+    return 0 if result.status is Status.VALID else 1

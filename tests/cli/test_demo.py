@@ -76,3 +76,22 @@ def test_demo_converts_the_legacy_forms(tmp_path: Path) -> None:
     assert not converted & rejected
     assert "check digits" in rejects[0] or "checksum" in rejects[0]
     assert list(folder.glob("partnership-*.xml"))
+
+
+def test_demo_signs_the_convention_with_three_roles(tmp_path: Path) -> None:
+    """Président and directeur général, then the minister (domain.md, subsidy conventions);
+    `cpas verify` accepts it against the demo root only, and refuses another anchor."""
+    out = tmp_path / "demo"
+    assert main(["demo", "--out", str(out)]) == 0
+    container = out / "signed" / "subsidy-convention.asice"
+    root = out / "signed" / "test-pki" / "root.pem"
+    result = CliRunner().invoke(cli, ["verify", str(container), "--trust", str(root),
+                                      "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert "minister" in result.output
+    assert "THROW-AWAY" in result.output
+    other = tmp_path / "other"
+    assert main(["demo", "--out", str(other)]) == 0
+    untrusted = CliRunner().invoke(cli, ["verify", str(container), "--trust",
+                                         str(other / "signed" / "test-pki" / "root.pem")])
+    assert untrusted.exit_code == 3

@@ -17,13 +17,13 @@ from pathlib import Path
 import attrs
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import NameOID
 
 from cpas.adapters.signing.keys import PrivateKey, SigningKey
 from cpas.adapters.signing.signer import add_signature, sign_new
+from cpas.adapters.signing.testpki import certificate, rsa_key
 from cpas.adapters.xml.documents import to_xml
 from cpas.sdk.parties import SignerRole
 from cpas.sdk.samples import sample_set
@@ -33,48 +33,10 @@ SIGNED_AT = dt.datetime(2025, 6, 2, 9, 30, tzinfo=dt.UTC)
 EXPIRED_FROM = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 EXPIRED_UNTIL = dt.datetime(2024, 6, 1, tzinfo=dt.UTC)
 """Validity of the expired certificate (before :data:`SIGNED_AT`)."""
+
+
 _START = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 _END = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
-
-
-def _name(common: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "BE"),
-                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, "cpas-sdk test PKI"),
-                      x509.NameAttribute(NameOID.COMMON_NAME, common)])
-
-
-def _rsa() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-def _cert(subject: str, key: PrivateKey, issuer: x509.Certificate | None,
-          issuer_key: PrivateKey, *, ca: bool, start: dt.datetime = _START,
-          end: dt.datetime = _END) -> x509.Certificate:
-    public = key.public_key()
-    builder = (x509.CertificateBuilder()
-               .subject_name(_name(subject))
-               .issuer_name(issuer.subject if issuer is not None else _name(subject))
-               .public_key(public)
-               .serial_number(x509.random_serial_number())
-               .not_valid_before(start)
-               .not_valid_after(end)
-               .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-               .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False))
-    issuer_public = issuer_key.public_key()
-    builder = builder.add_extension(
-        x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_public), critical=False)
-    if ca:
-        usage = x509.KeyUsage(digital_signature=False, content_commitment=False,
-                              key_encipherment=False, data_encipherment=False,
-                              key_agreement=False, key_cert_sign=True, crl_sign=True,
-                              encipher_only=False, decipher_only=False)
-    else:
-        usage = x509.KeyUsage(digital_signature=True, content_commitment=True,
-                              key_encipherment=False, data_encipherment=False,
-                              key_agreement=False, key_cert_sign=False, crl_sign=False,
-                              encipher_only=False, decipher_only=False)
-    builder = builder.add_extension(usage, critical=True)
-    return builder.sign(issuer_key, hashes.SHA256())
 
 
 @attrs.frozen
@@ -126,16 +88,16 @@ class Pki:
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
     folder = tmp_path_factory.mktemp("pki")
     root_key = ec.generate_private_key(ec.SECP384R1())
-    root = _cert("Test Root CA", root_key, None, root_key, ca=True)
-    inter_key = _rsa()
-    inter = _cert("Test Intermediate CA", inter_key, root, root_key, ca=True)
+    root = certificate("Test Root CA", root_key, None, root_key, ca=True)
+    inter_key = rsa_key()
+    inter = certificate("Test Intermediate CA", inter_key, root, root_key, ca=True)
     other_key = ec.generate_private_key(ec.SECP256R1())
-    other = _cert("Other Root CA", other_key, None, other_key, ca=True)
+    other = certificate("Other Root CA", other_key, None, other_key, ca=True)
 
     def signer(name: str, key: PrivateKey, *, issuer: x509.Certificate = inter,
                issuer_key: PrivateKey = inter_key, start: dt.datetime = _START,
                end: dt.datetime = _END) -> SigningKey:
-        cert = _cert(name, key, issuer, issuer_key, ca=False, start=start, end=end)
+        cert = certificate(name, key, issuer, issuer_key, ca=False, start=start, end=end)
         chain = (issuer,) if issuer is inter else ()
         return SigningKey(key, cert, chain)
 
@@ -143,12 +105,12 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
     (folder / "other-root.pem").write_bytes(other.public_bytes(serialization.Encoding.PEM))
     return Pki(
         folder=folder, root=root, intermediate=inter, other_root=other,
-        president=signer("Président Test", _rsa()),
-        directeur=signer("Directeur général Test", _rsa()),
+        president=signer("Président Test", rsa_key()),
+        directeur=signer("Directeur général Test", rsa_key()),
         minister=signer("Ministre Test", ec.generate_private_key(ec.SECP256R1())),
         p384=signer("Signataire P-384", ec.generate_private_key(ec.SECP384R1())),
-        expired=signer("Expired Signer", _rsa(), start=EXPIRED_FROM, end=EXPIRED_UNTIL),
-        stranger=signer("Stranger", _rsa(), issuer=other, issuer_key=other_key),
+        expired=signer("Expired Signer", rsa_key(), start=EXPIRED_FROM, end=EXPIRED_UNTIL),
+        stranger=signer("Stranger", rsa_key(), issuer=other, issuer_key=other_key),
     )
 
 
