@@ -67,6 +67,7 @@ from ...sdk.errors import CpasError, InvalidType, InvalidValue
 from ...sdk.identifiers import Iban, Kbo, NisCode, Niss
 from ...sdk.money import Money
 from ...sdk.periods import Period
+from ...sdk.privacy import mask_niss_in
 from ...sdk.text import Lang
 
 __all__ = [
@@ -187,9 +188,10 @@ class Scalar:
             text = text.strip(_XML_WHITESPACE)
         if self.pattern is not None and not re.fullmatch(self.pattern, text):
             raise InvalidValue(f"not a valid {self.name.removeprefix('xs:')}",
-                               shown=repr(text[:40]))
+                               shown=mask_niss_in(repr(text[:40])))
         if self.values and text not in self.values:
-            raise InvalidValue(f"not one of {', '.join(self.values)}", shown=repr(text[:40]))
+            raise InvalidValue(f"not one of {', '.join(self.values)}",
+                               shown=mask_niss_in(repr(text[:40])))
         return self.read(text)
 
 
@@ -516,12 +518,12 @@ class _Reader:
         self._no_attributes(element, path)
         if element.text is not None and element.text.strip(_XML_WHITESPACE):
             raise XmlMappingError("text is not allowed here, only elements", path=path,
-                                  line=_line(element), shown=repr(element.text[:40]))
+                                  line=_line(element), shown=mask_niss_in(repr(element.text[:40])))
         children = []
         for child in element:
             if child.tail is not None and child.tail.strip(_XML_WHITESPACE):
                 raise XmlMappingError("text is not allowed here, only elements", path=path,
-                                      line=_line(child), shown=repr(child.tail[:40]))
+                                      line=_line(child), shown=mask_niss_in(repr(child.tail[:40])))
             if isinstance(child.tag, str):
                 children.append(child)
         return children

@@ -49,6 +49,7 @@ from lxml import etree
 from ...schemas import Package, UnknownSchema, lxml_schema, schema_for_namespace
 from ...sdk.findings import Finding, Report, Severity
 from ...sdk.identifiers import mask_niss
+from ...sdk.privacy import mask_niss_in
 from ...sdk.text import Lang, Text
 from .parser import (
     BATCH_LIMITS,
@@ -171,7 +172,6 @@ def _category(type_name: str) -> str:
 
 
 _CLARK = re.compile(r"\{[^}\s]*:[^}\s]*\}")  # {urn:…} or {http://…}, not {11}
-_NISS_LIKE = re.compile(r"(?<!\d)(\d{2}[.]?\d{2}[.]?\d{2}-?\d{3}[.]?\d{2})(?!\d)")
 _QUOTED = re.compile(r"'[^']*'")
 _SHOWN = 60
 
@@ -192,8 +192,7 @@ def clean_schema_message(message: str) -> str:
     text = message.strip()
     if _NISS_ELEMENT.match(text):
         text = _VALUE.sub(lambda m: f"{m.group(1)}'{mask_niss(m.group(2))}'", text)
-    text = _CLARK.sub("", text)
-    text = _NISS_LIKE.sub(lambda m: mask_niss(m.group(1)), text)
+    text = mask_niss_in(_CLARK.sub("", text))
     return _QUOTED.sub(_cut, text)
 
 

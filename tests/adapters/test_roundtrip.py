@@ -203,3 +203,16 @@ def test_schema_error_on_a_malformed_niss_never_shows_it() -> None:
     shown = str(info.value) + repr(info.value.errors)
     assert clear[:6] not in shown
     assert clear[6:] not in shown
+
+
+def test_mapping_error_never_shows_a_malformed_niss() -> None:
+    """Without schema validation the mapping's own pattern check reports the value: masked."""
+    from cpas.sdk.samples import sample_set
+
+    piis = sample_set().piis
+    clear = piis.beneficiary.niss.compact
+    broken = to_xml(piis).replace(clear.encode(), clear[:-1].encode())
+    with pytest.raises(CpasError) as info:
+        from_xml(broken, validate=False)
+    assert clear[:-1] not in str(info.value)
+    assert clear[:6] not in repr(info.value)
