@@ -13,7 +13,19 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["sync_directory", "write_atomically"]
+__all__ = ["default_mode", "sync_directory", "write_atomically"]
+
+
+def default_mode() -> int:
+    """The mode a newly created file gets under the process's umask (``0o666 & ~umask``).
+
+    Temporary files start as 0600; the final file must follow the umask like any
+    file the user creates, so a CPAS running with ``umask 077`` keeps files holding
+    personal data private.
+    """
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def sync_directory(directory: Path) -> None:
@@ -30,9 +42,12 @@ def sync_directory(directory: Path) -> None:
         os.close(fd)
 
 
-def write_atomically(path: str | os.PathLike[str], data: bytes, *, mode: int = 0o644,
+def write_atomically(path: str | os.PathLike[str], data: bytes, *, mode: int | None = None,
                      sync_dir: bool = True) -> Path:
-    """Write ``data`` to ``path`` atomically (temp file, fsync, rename, fsync dir)."""
+    """Write ``data`` to ``path`` atomically (temp file, fsync, rename, fsync dir).
+
+    ``mode`` defaults to what the umask allows (:func:`default_mode`).
+    """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
@@ -41,7 +56,7 @@ def write_atomically(path: str | os.PathLike[str], data: bytes, *, mode: int = 0
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temporary, mode)
+        os.chmod(temporary, default_mode() if mode is None else mode)
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -31,3 +31,15 @@ def test_two_fresh_machine_commands() -> None:
     assert len(commands) == 2
     assert "cpas demo" in commands[0]
     assert "pytest" in commands[1]
+
+
+def test_help_prints_the_meaning_of_each_exit_code() -> None:
+    from click.testing import CliRunner
+
+    from cpas.cli.exitcodes import MEANING
+    from cpas.cli.main import cli
+
+    shown = " ".join(CliRunner().invoke(cli, ["--help"]).output.split())
+    for code, meaning in MEANING.items():
+        assert f"| {code.value} | {code.name.lower()} | {meaning} |" in README
+        assert " ".join(meaning.split()) in shown

@@ -36,7 +36,7 @@ from typing import IO
 import attrs
 from lxml import etree
 
-from ..files import sync_directory
+from ..files import default_mode, sync_directory
 from ..xml.parser import Limits, XmlError, parse_bytes
 from .errors import ContainerError, UnsafeContainer
 
@@ -262,7 +262,7 @@ class ContainerWriter:
         self._handle.flush()
         os.fsync(self._handle.fileno())
         self._handle.close()
-        os.chmod(self._temporary, 0o644)
+        os.chmod(self._temporary, default_mode())
         os.replace(self._temporary, self.path)
         sync_directory(self.path.parent)
         self._done = True
