@@ -23,8 +23,10 @@ import codecs
 import csv
 import io
 import zipfile
+import zlib
 from collections.abc import Iterator
 from typing import Any
+from xml.etree import ElementTree
 
 import attrs
 
@@ -129,6 +131,12 @@ def _no_header() -> LegacyFileError:
                                 en="no header row: the file or sheet is empty"))
 
 
+def _bad_csv(line: int, exc: csv.Error) -> LegacyFileError:
+    return LegacyFileError(Text(fr=f"CSV illisible à la ligne {line} : {exc}",
+                                nl=f"onleesbare CSV op regel {line}: {exc}",
+                                en=f"unreadable CSV at line {line}: {exc}"))
+
+
 def _read_csv(data: bytes, encoding: str | None, delimiter: str | None) -> Table:
     encoding = encoding or detect_encoding(data)
     text = _decode(data, encoding)
@@ -140,22 +148,28 @@ def _read_csv(data: bytes, encoding: str | None, delimiter: str | None) -> Table
     blank: list[int] = []
     header: tuple[str, ...] | None = None
     start = 1
-    for record in reader:
-        if any(cell.strip() for cell in record):
-            header = tuple(cell.strip() for cell in record)
-            start = reader.line_num + 1
-            break
+    try:
+        for record in reader:
+            if any(cell.strip() for cell in record):
+                header = tuple(cell.strip() for cell in record)
+                start = reader.line_num + 1
+                break
+    except csv.Error as exc:
+        raise _bad_csv(reader.line_num, exc) from None
     if header is None:  # pragma: no cover - a non-blank line gives a non-blank record
         raise _no_header()
 
     def rows() -> Iterator[Row]:
         number = start
-        for record in reader:
-            if any(cell.strip() for cell in record):
-                yield Row(None, number, tuple(record))
-            else:
-                blank.append(number)
-            number = reader.line_num + 1
+        try:
+            for record in reader:
+                if any(cell.strip() for cell in record):
+                    yield Row(None, number, tuple(record))
+                else:
+                    blank.append(number)
+                number = reader.line_num + 1
+        except csv.Error as exc:
+            raise _bad_csv(reader.line_num, exc) from None
 
     return Table(header, rows(), None, encoding, delimiter, blank_rows=blank)
 
@@ -168,16 +182,77 @@ def _settings(sheet: Any) -> dict[str, CellValue]:
     return out
 
 
+XLSX_MAX_ENTRIES = 10_000
+XLSX_MAX_ENTRY_BYTES = 512 * 1024 * 1024
+XLSX_MAX_TOTAL_BYTES = 1024 * 1024 * 1024
+XLSX_MAX_RATIO = 200
+"""Limits on a workbook's zip entries: a spreadsheet never needs more, a zip bomb does."""
+
+_BROKEN = (zipfile.BadZipFile, zlib.error, EOFError, KeyError, OSError, ValueError,
+           ElementTree.ParseError)
+"""What openpyxl raises on a damaged workbook (defusedxml's refusals are ValueErrors)."""
+
+
+def _damaged(exc: BaseException) -> LegacyFileError:
+    return LegacyFileError(Text(
+        fr=f"classeur XLSX illisible (tronqué ou endommagé ?) : {type(exc).__name__}",
+        nl=f"onleesbare XLSX-werkmap (afgekapt of beschadigd?): {type(exc).__name__}",
+        en=f"unreadable XLSX workbook (truncated or damaged?): {type(exc).__name__}"))
+
+
+def _unsafe(reason: str) -> LegacyFileError:
+    return LegacyFileError(Text(fr=f"classeur XLSX refusé : {reason}",
+                                nl=f"XLSX-werkmap geweigerd: {reason}",
+                                en=f"XLSX workbook refused: {reason}"))
+
+
+def guard_xlsx(data: bytes) -> None:
+    """Refuse a workbook before openpyxl reads it: zip bombs (entry count, sizes and
+    compression ratio), encrypted entries, and any XML part with a DOCTYPE (the project
+    parses no DTD anywhere; openpyxl itself then parses through defusedxml)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = archive.infolist()
+            if len(entries) > XLSX_MAX_ENTRIES:
+                raise _unsafe(f"{len(entries)} zip entries")
+            total = 0
+            for info in entries:
+                total += info.file_size
+                if info.flag_bits & 0x1:
+                    raise _unsafe(f"encrypted entry {info.filename}")
+                if info.file_size > XLSX_MAX_ENTRY_BYTES or total > XLSX_MAX_TOTAL_BYTES:
+                    raise _unsafe(f"entry {info.filename} too large once uncompressed")
+                if info.file_size > XLSX_MAX_RATIO * max(info.compress_size, 1) + 4096:
+                    raise _unsafe(f"entry {info.filename} compressed too much (zip bomb?)")
+                if info.filename.endswith((".xml", ".rels")):
+                    with archive.open(info) as part:
+                        head = part.read(4096).replace(b"\x00", b"").lower()
+                    if b"<!doctype" in head or b"<!entity" in head:
+                        raise _unsafe(f"DOCTYPE in {info.filename}")
+    except LegacyFileError:
+        raise
+    except _BROKEN as exc:
+        raise _damaged(exc) from None
+
+
 def _read_xlsx(data: bytes, sheet_name: str | None) -> Table:
     import openpyxl
 
+    guard_xlsx(data)
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise LegacyFileError(Text(
-            fr=f"classeur XLSX illisible (tronqué ou endommagé ?) : {exc}",
-            nl=f"onleesbare XLSX-werkmap (afgekapt of beschadigd?): {exc}",
-            en=f"unreadable XLSX workbook (truncated or damaged?): {exc}")) from None
+    except _BROKEN as exc:
+        raise _damaged(exc) from None
+    try:
+        return _xlsx_table(book, sheet_name)
+    except LegacyFileError:
+        raise
+    except _BROKEN as exc:
+        book.close()
+        raise _damaged(exc) from None
+
+
+def _xlsx_table(book: Any, sheet_name: str | None) -> Table:
     settings: dict[str, CellValue] = {}
     chosen: Any = None
     for name in book.sheetnames:
@@ -209,6 +284,10 @@ def _read_xlsx(data: bytes, sheet_name: str | None) -> Table:
                     blank.append(number)
                 else:
                     yield Row(title, number, tuple(record))
+        except LegacyFileError:
+            raise
+        except _BROKEN as exc:
+            raise _damaged(exc) from None
         finally:
             book.close()
 
