@@ -28,6 +28,7 @@ import stat
 import struct
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
@@ -38,7 +39,7 @@ from lxml import etree
 
 from ..files import default_mode, sync_directory
 from ..xml.parser import Limits, XmlError, parse_bytes
-from .errors import ContainerError, UnsafeContainer
+from .errors import ContainerError, SigningError, UnsafeContainer
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -286,6 +287,11 @@ class ContainerWriter:
 # --------------------------------------------------------------------------- reader
 
 
+_READ_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, ValueError,
+                NotImplementedError)  # zipfile: "strong encryption", unknown compression
+"""What zipfile raises on damaged data (zlib errors are not BadZipFile)."""
+
+
 class ContainerReader:
     """An opened, checked container. Use as a context manager."""
 
@@ -297,9 +303,14 @@ class ContainerReader:
         try:
             try:
                 self._zip = zipfile.ZipFile(self._handle)
-            except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError) as exc:
+            except _READ_ERRORS as exc:
                 raise ContainerError(f"not a readable zip: {exc}") from None
-            self._infos = self._check()
+            try:
+                self._infos = self._check()
+            except SigningError:
+                raise
+            except (*_READ_ERRORS, OSError) as exc:  # the file is open: a bad offset
+                raise ContainerError(f"damaged zip structure: {exc}") from None
         except BaseException:
             self._handle.close()
             raise
@@ -406,7 +417,9 @@ class ContainerReader:
                     if read > info.file_size:  # pragma: no cover - zipfile stops first
                         raise UnsafeContainer(f"entry {name!r} is longer than declared")
                     yield chunk
-        except (zipfile.BadZipFile, EOFError, ValueError) as exc:
+        except SigningError:
+            raise
+        except _READ_ERRORS as exc:
             raise ContainerError(f"entry {name!r} cannot be read: {exc}") from None
 
     def sha256(self, name: str) -> bytes:

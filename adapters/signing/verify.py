@@ -30,6 +30,8 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import hashlib
+import zipfile
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -175,10 +177,18 @@ def verify(path: str | Path, trust: Sequence[x509.Certificate], at: dt.datetime 
     SigningTime. ``OSError`` is raised as is when the file cannot be read.
     """
     try:
-        with ContainerReader(path, limits=limits) as reader:
-            return inspect(reader, trust, at)
+        reader = ContainerReader(path, limits=limits)
     except ContainerError as exc:
         return VerificationResult(str(path), Status.INVALID, problems=(str(exc),))
+    with reader:
+        try:
+            return inspect(reader, trust, at)
+        except ContainerError as exc:
+            return VerificationResult(str(path), Status.INVALID, problems=(str(exc),))
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+            # The file was opened: what fails now is the zip data itself.
+            return VerificationResult(str(path), Status.INVALID,
+                                      problems=(f"damaged container: {exc}",))
 
 
 # --------------------------------------------------------------------------- internals
