@@ -15,8 +15,10 @@ from cpas.sdk.parameters import Parameters
 from cpas.sdk.rules import all_rules
 from cpas.sdk.text import Lang
 
+from .adapters_cmd import adapters
 from .convert_cmd import convert_command
 from .demo_cmd import demo_command
+from .exchange_cmd import exchange
 from .exitcodes import TABLE, ExitCode
 from .options import FORMAT_OPTION, LANG_OPTION, default_lang
 from .schemas_cmd import schemas
@@ -100,8 +102,10 @@ def rules_parameters(key: str | None, fmt: str) -> None:
         click.echo(f"    {row['source']}")
 
 
+cli.add_command(adapters)
 cli.add_command(convert_command)
 cli.add_command(demo_command)
+cli.add_command(exchange)
 cli.add_command(schemas)
 cli.add_command(validate_command)
 cli.add_command(sign_command)
