@@ -6,7 +6,7 @@ import json
 import re
 import sys
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import click
 
@@ -16,7 +16,7 @@ from cpas.adapters.legacy.convert import KINDS, Conversion, convert, rejects_csv
 from cpas.adapters.legacy.reading import LegacyFileError
 from cpas.sdk.text import Lang, Text
 
-from .exitcodes import ExitCode
+from .exitcodes import ExitCode, fail
 from .options import FORMAT_OPTION, LANG_OPTION, default_lang
 
 __all__ = ["convert_command"]
@@ -37,17 +37,6 @@ _MANY = Text(fr="plusieurs conventions : -o doit être un dossier, pas -",
              nl="meerdere overeenkomsten: -o moet een map zijn, niet -",
              en="several conventions: -o must be a folder, not -")
 _DELIMITERS = {";": ";", ",": ",", "tab": "\t", "\\t": "\t", "\t": "\t"}
-
-
-class _Outcome(click.ClickException):
-    """Ends the command with an exit code once the report is printed."""
-
-    def __init__(self, code: ExitCode) -> None:
-        super().__init__(code.name.lower())
-        self.exit_code = int(code)
-
-    def show(self, file: IO[Any] | None = None) -> None:
-        """Nothing to add: the report is already printed."""
 
 
 def _read_input(source: str) -> bytes:
@@ -130,7 +119,7 @@ def convert_command(source: str, kind: str, output: str, profile: Path | None,
         data = _read_input(source)
     except OSError as exc:
         click.echo(f"cpas convert: {source}: {exc.strerror or exc}", err=True)
-        raise _Outcome(ExitCode.IO_ERROR) from None
+        fail(ExitCode.IO_ERROR)
     try:
         loaded = Profile.load(profile) if profile is not None else None
         result = convert(data, kind, profile=loaded, settings=_settings(settings),
@@ -142,7 +131,7 @@ def convert_command(source: str, kind: str, output: str, profile: Path | None,
                                   ensure_ascii=False, indent=2), err=report_to_stderr)
         else:
             click.echo(f"cpas convert: {source}: {exc.reason.get(lang)}", err=True)
-        raise _Outcome(ExitCode.INVALID) from None
+        fail(ExitCode.INVALID)
     for item in result.rejected:
         for problem in item.problems:
             say(problem.render(lang))
@@ -160,10 +149,10 @@ def convert_command(source: str, kind: str, output: str, profile: Path | None,
                 _write(result, output, lang, say)
         except LegacyFileError as exc:
             click.echo(f"cpas convert: {exc.reason.get(lang)}", err=True)
-            raise _Outcome(ExitCode.USAGE) from None
+            fail(ExitCode.USAGE)
         except OSError as exc:
             click.echo(f"cpas convert: {exc.filename or ''}: {exc.strerror or exc}", err=True)
-            raise _Outcome(ExitCode.IO_ERROR) from None
+            fail(ExitCode.IO_ERROR)
     else:
         say(_NOTHING.get(lang))
     blank = _BLANK.format(count=result.blank_rows).get(lang) if result.blank_rows else ""
@@ -177,4 +166,4 @@ def convert_command(source: str, kind: str, output: str, profile: Path | None,
             "problems": [p.to_dict(lang) for item in result.rejected for p in item.problems],
         }, ensure_ascii=False, indent=2), err=report_to_stderr)
     if not result.ok:
-        raise _Outcome(ExitCode.INVALID)
+        fail(ExitCode.INVALID)

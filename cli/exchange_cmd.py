@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import IO, Any
 
 import click
 
 from cpas.adapters.exchange import ExchangeConfig, FileOutcome, InboxBusy, run_once
 
-from .exitcodes import ExitCode
+from .exitcodes import ExitCode, fail
 
 __all__ = ["exchange"]
 
 _FOLDER = click.Path(file_okay=False, path_type=Path)
-
-
-class _Outcome(click.ClickException):
-    """Ends the command with an exit code once everything is printed."""
-
-    def __init__(self, code: ExitCode) -> None:
-        super().__init__(code.name.lower())
-        self.exit_code = int(code)
-
-    def show(self, file: IO[Any] | None = None) -> None:
-        """Nothing to add: the log is already printed."""
 
 
 @click.group("exchange")
@@ -66,6 +54,6 @@ def exchange_run(inbox: Path, outbox: Path, quarantine: Path, log_format: str,
         summary = run_once(config, log=log)
     except InboxBusy as exc:
         click.echo(f"cpas exchange: {exc}", err=True)
-        raise _Outcome(ExitCode.IO_ERROR) from None
+        fail(ExitCode.IO_ERROR)
     if summary.count("quarantined"):
-        raise _Outcome(ExitCode.INVALID)
+        fail(ExitCode.INVALID)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import enum
+from typing import NoReturn
 
-__all__ = ["MEANING", "TABLE", "ExitCode"]
+import click
+
+__all__ = ["MEANING", "TABLE", "ExitCode", "fail"]
 
 
 class ExitCode(enum.IntEnum):
@@ -27,3 +30,15 @@ MEANING: dict[ExitCode, str] = {
 }
 
 TABLE = "\n".join(f"  {code.value}  {code.name.lower():<10} {MEANING[code]}" for code in ExitCode)
+
+
+def fail(code: ExitCode, message: str = "") -> NoReturn:
+    """End the current command with ``code`` (after ``message`` on stderr, if any).
+
+    Goes through ``ctx.exit`` so the code reaches both the console script
+    (:func:`cpas.cli.main.main` runs click without standalone mode and returns it)
+    and click's test runner.
+    """
+    if message:
+        click.echo(f"cpas: {message}", err=True)
+    click.get_current_context().exit(int(code))

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import IO, Any
 
 import click
 
@@ -22,23 +21,10 @@ from cpas.adapters.signing.signer import add_signature, sign_new
 from cpas.adapters.signing.verify import Status, VerificationResult, load_trust, verify
 from cpas.sdk.parties import SignerRole
 
-from .exitcodes import ExitCode
+from .exitcodes import ExitCode, fail
 from .options import FORMAT_OPTION
 
 __all__ = ["sign_command", "verify_command"]
-
-
-class _Exit(click.ClickException):
-    """Ends a command with a documented exit code and a one-line message."""
-
-    def __init__(self, code: ExitCode, message: str = "") -> None:
-        super().__init__(message or code.name.lower())
-        self.exit_code = int(code)
-        self._quiet = not message
-
-    def show(self, file: IO[Any] | None = None) -> None:
-        if not self._quiet:
-            click.echo(f"cpas: {self.message}", err=True)
 
 
 def _prompt() -> str:
@@ -103,9 +89,9 @@ def sign_command(document: Path | None, annexes: tuple[Path, ...], key: Path | N
         else:  # pragma: no cover - excluded by the checks above
             raise click.UsageError("nothing to sign")
     except SigningError as exc:
-        raise _Exit(ExitCode.INVALID, str(exc)) from None
+        fail(ExitCode.INVALID, str(exc))
     except OSError as exc:
-        raise _Exit(ExitCode.IO_ERROR, f"{exc.filename or ''}: {exc.strerror or exc}") from None
+        fail(ExitCode.IO_ERROR, f"{exc.filename or ''}: {exc.strerror or exc}")
     click.echo(f"{written}: signed as {role}")
 
 
@@ -158,13 +144,13 @@ def verify_command(container: Path, trust: tuple[Path, ...], at_text: str | None
         anchors = load_trust(trust)
         result = verify(container, anchors, at)
     except SigningError as exc:
-        raise _Exit(ExitCode.INVALID, str(exc)) from None
+        fail(ExitCode.INVALID, str(exc))
     except OSError as exc:
-        raise _Exit(ExitCode.IO_ERROR, f"{exc.filename or ''}: {exc.strerror or exc}") from None
+        fail(ExitCode.IO_ERROR, f"{exc.filename or ''}: {exc.strerror or exc}")
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
         _print(result)
     code = _EXIT[result.status]
     if code is not ExitCode.OK:
-        raise _Exit(code)
+        fail(code)
