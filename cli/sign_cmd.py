@@ -12,13 +12,20 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Literal
 
 import click
 
 from cpas.adapters.signing.errors import SigningError
 from cpas.adapters.signing.keys import SigningKey, load_pem, load_pkcs12, read_password
 from cpas.adapters.signing.signer import add_signature, sign_new
-from cpas.adapters.signing.verify import Status, VerificationResult, load_trust, verify
+from cpas.adapters.signing.verify import (
+    SIGNING_TIME,
+    Status,
+    VerificationResult,
+    load_trust,
+    verify,
+)
 from cpas.sdk.parties import SignerRole
 
 from .exitcodes import ExitCode, fail
@@ -95,9 +102,11 @@ def sign_command(document: Path | None, annexes: tuple[Path, ...], key: Path | N
     click.echo(f"{written}: signed as {role}")
 
 
-def _parse_time(value: str | None) -> dt.datetime | None:
+def _parse_time(value: str | None) -> dt.datetime | Literal["signing-time"] | None:
     if value is None:
         return None
+    if value == SIGNING_TIME:
+        return SIGNING_TIME
     try:
         when = dt.datetime.fromisoformat(value)
     except ValueError:
@@ -134,7 +143,8 @@ _EXIT = {Status.VALID: ExitCode.OK, Status.INVALID: ExitCode.INVALID,
               type=click.Path(dir_okay=False, path_type=Path),
               help="Trust anchor certificates (PEM); nothing else is trusted.")
 @click.option("--at", "at_text", metavar="TIME",
-              help="Check certificates at this ISO 8601 time (default: each signing time).")
+              help="Check certificates at this ISO 8601 time, or at each claimed "
+                   "'signing-time' (default: now; B-B signing times are unproven claims).")
 @FORMAT_OPTION
 def verify_command(container: Path, trust: tuple[Path, ...], at_text: str | None,
                    fmt: str) -> None:

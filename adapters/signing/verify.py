@@ -34,7 +34,7 @@ import zipfile
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Final, Literal
 
 import attrs
 from cryptography import x509
@@ -168,13 +168,21 @@ def load_trust(paths: Sequence[str | Path]) -> tuple[x509.Certificate, ...]:
     return tuple(anchors)
 
 
-def verify(path: str | Path, trust: Sequence[x509.Certificate], at: dt.datetime | None = None,
+SIGNING_TIME: Final = "signing-time"
+"""Value of ``at`` asking to check each chain at the signature's claimed SigningTime."""
+
+
+def verify(path: str | Path, trust: Sequence[x509.Certificate],
+           at: dt.datetime | Literal["signing-time"] | None = None,
            *, limits: ContainerLimits = DEFAULT_LIMITS) -> VerificationResult:
     """Verify a container against the ``trust`` anchors only (see the module docstring).
 
     ``at`` (timezone-aware; naive means UTC) is the instant at which the
-    certificate chains are checked; by default each signature's claimed
-    SigningTime. ``OSError`` is raised as is when the file cannot be read.
+    certificate chains are checked; by default **now**. A B-B signature carries no
+    trusted time: its SigningTime is the signer's own claim, so trusting it by default
+    would let the holder of an expired key backdate a signature. Pass
+    ``at=SIGNING_TIME`` to check each chain at its claimed signing time on purpose.
+    ``OSError`` is raised as is when the file cannot be read.
     """
     try:
         reader = ContainerReader(path, limits=limits)
@@ -294,7 +302,7 @@ def _role(value: str | None) -> SignerRole | None:
 
 
 def inspect(reader: ContainerReader, trust: Sequence[x509.Certificate],
-            at: dt.datetime | None = None) -> VerificationResult:
+            at: dt.datetime | Literal["signing-time"] | None = None) -> VerificationResult:
     """Verify an opened container (used by :func:`verify` and before adding a signature)."""
     problems: list[str] = []
     try:
@@ -400,7 +408,7 @@ def inspect(reader: ContainerReader, trust: Sequence[x509.Certificate],
 def _check_signature(
     file: str, sig: ParsedSignature, data: Sequence[str], business: Sequence[str],
     manifest: dict[str, str], digest: Any, trust: Sequence[x509.Certificate],
-    at: dt.datetime | None,
+    at: dt.datetime | Literal["signing-time"] | None,
 ) -> SignerResult:
     invalid: list[str] = []
     untrusted: list[str] = []
@@ -432,7 +440,8 @@ def _check_signature(
         failure = _check_value(sig, leaf)
         if failure is not None:
             invalid.append(failure)
-        when = _utc(at) if at is not None else sig.signing_time
+        when = (sig.signing_time if at == SIGNING_TIME
+                else _utc(at) if isinstance(at, dt.datetime) else dt.datetime.now(dt.UTC))
         others = [c for c in sig.certificates if c is not leaf]
         untrusted.extend(_trust_reasons(leaf, others, trust, when))
     if sig.role is not None and _role(sig.role) is None:

@@ -13,7 +13,7 @@ from conftest import EXPIRED_FROM, SIGNED_AT, Pki, clock, clock_at, rezip
 
 from cpas.adapters.signing.container import ContainerLimits
 from cpas.adapters.signing.signer import add_signature, sign_new
-from cpas.adapters.signing.verify import Status, verify
+from cpas.adapters.signing.verify import SIGNING_TIME, Status, verify
 from cpas.sdk.parties import SignerRole
 
 Entries = list[tuple[zipfile.ZipInfo, bytes]]
@@ -169,15 +169,19 @@ def test_certificate_from_another_ca(pki: Pki, convention_xml: Path, tmp_path: P
 
 
 def test_expired_certificate(pki: Pki, convention_xml: Path, tmp_path: Path) -> None:
-    """Valid at its (claimed) signing time, untrusted when checked after expiry."""
+    """Untrusted by default (checked now, after expiry: a B-B SigningTime is only the
+    signer's claim and could be backdated); valid only when the caller explicitly asks
+    to trust the claimed signing time."""
     path = tmp_path / "c.asice"
     signed_at = EXPIRED_FROM.replace(month=3)
     sign_new(path, convention_xml, key=pki.expired, role=SignerRole.PRESIDENT,
              clock=clock_at(signed_at))
-    assert verify(path, [pki.root]).signers[0].status is Status.VALID
+    default = verify(path, [pki.root])
+    assert default.signers[0].status is Status.UNTRUSTED
+    assert "expired" in default.signers[0].reasons[0]
+    assert verify(path, [pki.root], at=SIGNING_TIME).signers[0].status is Status.VALID
     late = verify(path, [pki.root], at=SIGNED_AT)
     assert late.signers[0].status is Status.UNTRUSTED
-    assert "expired" in late.signers[0].reasons[0]
 
 
 def _mimetype(content: bytes = b"application/vnd.etsi.asic-e+zip",
