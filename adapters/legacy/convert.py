@@ -28,6 +28,7 @@ document id is the ``convention`` column, else ``row-<n>``.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -581,8 +582,10 @@ def convert(data: bytes, kind: str, *, profile: Profile | None = None,
         _no_rows(read)
         form_type, header, submitted = _form_header(fixed)
         try:
-            form = ReimbursementForm(form_type=form_type, header=header, lines=lines,
-                                     submission_date=submitted)
+            # Same input, same output: the id comes from the input's digest (or --set id=).
+            form_id = fixed.get("id") or "legacy-" + hashlib.sha256(data).hexdigest()[:24]
+            form = ReimbursementForm(id=str(form_id), form_type=form_type, header=header,
+                                     lines=lines, submission_date=submitted)
             xml = to_xml(form)
         except CpasError as exc:
             raise LegacyFileError(Text(fr=f"formulaire refusé : {exc}",

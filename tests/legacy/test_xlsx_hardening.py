@@ -73,3 +73,15 @@ def test_csv_field_over_the_csv_module_limit_is_a_clear_error() -> None:
     data = ("Identifiant;NISS;" + "x" * 200_000 + "\nL1;1\n").encode()
     with pytest.raises(LegacyFileError, match="line"):
         convert(data, "reimbursement")
+
+
+def test_same_input_gives_the_same_bytes() -> None:
+    """Conversion is deterministic: the form id derives from the input, not a random uuid."""
+    from cpas.adapters.legacy.samples import reimbursement_csv
+
+    first = convert(reimbursement_csv(), "reimbursement")
+    second = convert(reimbursement_csv(), "reimbursement")
+    assert first.xml == second.xml
+    other = convert(reimbursement_csv().replace(b"RI-2025-11-001", b"RI-2025-11-009"),
+                    "reimbursement")
+    assert other.documents[0].id != first.documents[0].id
