@@ -564,10 +564,19 @@ def _params(parameters: Parameters | None) -> Parameters:
 def advance_payable(conv: SubsidyConvention, on: dt.date | None = None,
                     parameters: Parameters | None = None) -> Money:
     """The advance SPP IS pays: ``subsidy.advance_percent`` (50 %) of the amount granted,
-    once all parties have signed (as of ``on`` if given); zero before that."""
+    once all parties have signed (as of ``on`` if given); zero before that.
+
+    The advance is paid within the budget year, which is why every signature is due by
+    ``subsidy.signature_deadline`` (15 November): when the last signature comes later,
+    no advance is payable in the year (SUB-SIGN-006 reports the late signature).
+    """
     if not signature_stage(conv, on).complete:
         return Money.zero()
-    rate = _params(parameters).decimal("subsidy.advance_percent", conv.rules_date())
+    params = _params(parameters)
+    deadline = params.day_in_year("subsidy.signature_deadline", conv.year)
+    if max(s.signature.signed_on for s in conv.signatures) > deadline:
+        return Money.zero()
+    rate = params.decimal("subsidy.advance_percent", conv.rules_date())
     return conv.amount.percent(rate)
 
 

@@ -221,7 +221,10 @@ def test_section_shortfall_is_not_made_up_by_another() -> None:
 
 def test_recovery_when_less_is_justified_than_the_advance() -> None:
     """Justified 3 000 € of operating costs against a 5 000 € advance: 2 000 € to recover."""
-    conv = _convention(year=2016, expenses=(
+    signed_2016 = (_sig(SignerRole.PRESIDENT, "2016-09-05"),
+                   _sig(SignerRole.DIRECTEUR_GENERAL, "2016-09-06"),
+                   _sig(SignerRole.MINISTER, "2016-10-03"))
+    conv = _convention(year=2016, signatures=signed_2016, expenses=(
         Expense(category="operating", description="Activités", amount="3000"),))
     assert subsidy_due(conv) == Money("3000.00")
     assert balance_due(conv) == Money("0.00")
@@ -270,3 +273,26 @@ def test_calculations_hold_for_any_convention(conv: SubsidyConvention) -> None:
     assert due <= eligible
     assert eligible <= Money.total(e.amount for e in conv.expenses)
     assert advance + balance_due(conv) - amount_to_recover(conv) == due
+
+
+def test_no_advance_when_the_last_signature_is_after_15_november() -> None:
+    """All signatures by 15 November so the 50 % advance can be paid in the budget year
+    (SPP IS working group 13/10/2015, domain.md): a minister signing on 20 November
+    leaves no advance payable in the year; on 15 November it is 50 %."""
+    import attrs as _attrs
+
+    from cpas.sdk.documents.subsidy import advance_payable
+    from cpas.sdk.samples import sample_set
+
+    conv = sample_set().subsidy
+    assert advance_payable(conv) == Money("42000.00")  # 50 % of 84 000 €
+
+    def minister_on(day: str) -> object:
+        sigs = tuple(
+            _attrs.evolve(s, signature=_attrs.evolve(s.signature, signed_on=day))
+            if s.signature.role.value == "minister" else s for s in conv.signatures)
+        return _attrs.evolve(conv, signatures=sigs)
+
+    assert advance_payable(minister_on("2025-11-15")) == Money("42000.00")  # type: ignore[arg-type]
+    assert advance_payable(minister_on("2025-11-20")) == Money.zero()  # type: ignore[arg-type]
+
