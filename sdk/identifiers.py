@@ -5,6 +5,11 @@ The checksums come from python-stdnum (``stdnum.be.ssn``, ``stdnum.be.vat``,
 module wraps them so that errors carry the field, a path and a value that is
 safe to show, and adds the display forms the field uses.
 
+A batch of reimbursement lines builds hundreds of thousands of :class:`Niss`:
+an 11-digit string first goes through :func:`niss_checks_out`, the same
+arithmetic as stdnum's in a few operations; stdnum runs for every string that
+check does not accept, so it keeps the last word on what is refused and why.
+
 A NISS is personal data (it encodes birth date and sex): its ``str()`` and
 ``repr()`` are masked, and the clear value is only available through
 :attr:`Niss.compact` and :meth:`Niss.formatted`, on purpose.
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from typing import Literal
 
 import attrs
@@ -26,7 +32,7 @@ from stdnum.exceptions import ValidationError as _StdnumError
 
 from .errors import InvalidIban, InvalidKbo, InvalidNisCode, InvalidNiss, InvalidType
 
-__all__ = ["Iban", "Kbo", "NisCode", "Niss", "mask_niss"]
+__all__ = ["Iban", "Kbo", "NisCode", "Niss", "mask_niss", "niss_checks_out"]
 
 _SEPARATORS = re.compile(r"[\s./\-_]")
 
@@ -62,9 +68,67 @@ def _text(value: object, field: str, error: _IdError, shown: str) -> str:
     return text
 
 
+_BIS_OR_NN_MONTHS = frozenset((*range(0, 13), *range(20, 33), *range(40, 53)))
+"""Month digits stdnum accepts: NN 00–12, BIS 20–32 (sex unknown) and 40–52 (sex known)."""
+
+_CENTURY_2000 = 2_000_000_000
+"""The ``2`` put before the first 9 digits for people born in 2000 or later."""
+
+
+def niss_checks_out(digits: str, this_year: int | None = None) -> bool:
+    """Arithmetic check of an 11-digit string, as ``stdnum.be.ssn.validate`` does it.
+
+    True only for numbers that stdnum accepts in ``this_year`` (default: the
+    current year, as stdnum uses the clock): ASCII digits, a month part of a
+    national register or BIS number (00–12, 20–32, 40–52) and the mod-97 check
+    digits of the 1900s or, when that year is not in the future, of the 2000s.
+    Days are not checked, as stdnum does not (an impossible day only makes the
+    birth date unknown).
+
+    This is the fast path of :class:`Niss`: about twenty times faster than
+    stdnum, which is still called for every number this function does not
+    accept (so stdnum keeps the last word and gives the reason of a refusal).
+    ``tests/sdk/test_niss_fastpath.py`` compares both on random input.
+
+    >>> niss_checks_out("85073003328", 2025), niss_checks_out("85073003329", 2025)
+    (True, False)
+    >>> niss_checks_out("17073003384", 2025), niss_checks_out("17073003384", 2016)
+    (True, False)
+    """
+    if len(digits) != 11 or not (digits.isascii() and digits.isdigit()):
+        return False
+    if int(digits[2:4]) not in _BIS_OR_NN_MONTHS:
+        return False
+    body, check = int(digits[:9]), int(digits[9:])
+    if 97 - body % 97 == check:
+        return True
+    if 97 - (_CENTURY_2000 + body) % 97 != check:
+        return False
+    return int(digits[:2]) + 2000 <= (_current_year() if this_year is None else this_year)
+
+
+_year_span = (0.0, 0.0, 0)
+
+
+def _current_year() -> int:
+    """``datetime.date.today().year`` (stdnum's clock), recomputed only when the clock
+    leaves the year last seen, in either direction (``time.time()`` costs far less)."""
+    global _year_span
+    now = time.time()
+    start, end, year = _year_span
+    if not start <= now < end:
+        year = dt.date.today().year
+        start = time.mktime((year, 1, 1, 0, 0, 0, 0, 1, -1))
+        end = time.mktime((year + 1, 1, 1, 0, 0, 0, 0, 1, -1))
+        _year_span = (start, end, year)
+    return year
+
+
 def _niss_compact(value: str | Niss) -> str:
     if isinstance(value, Niss):
         return value.compact
+    if type(value) is str and niss_checks_out(value):
+        return value  # the common case: 11 digits read from a file or a database
     text = _text(value, "niss", InvalidNiss, mask_niss(value))
     compact = _SEPARATORS.sub("", text)
     try:

@@ -6,9 +6,28 @@ loi DIS; A, B1, B2, C, D1, D2, F of the loi 65; PIIS codes on form B). Sources:
 domain.md, "Reimbursement by SPP IS: rates, forms, deadlines", "Revenu
 d'intégration: categories and amounts" and "PIIS" (codes on form B).
 
-A monthly national batch counts 150 000–200 000 lines: every rule here makes one
-pass over the lines, looks dated parameters up once per month (not per line) and
-finds duplicates with a dict, so checking stays linear.
+A monthly national batch counts 150 000–200 000 lines, too many to hold as
+objects when a batch is read from a file. So every rule that looks at the lines
+is a :class:`LineRule`: it is fed one line at a time (:meth:`LineRule.line`)
+and may add hits once the whole form is known (:meth:`LineRule.end`). The same
+objects run in two ways, with the same findings in the same order:
+
+* ``check(form)``: the engine calls each rule on a form held in memory;
+* :class:`StreamingCheck`: a reader (``cpas.adapters.xml.checking``) feeds the
+  lines of a batch as it parses them and releases each one; at the end it hands
+  over the form's header and trailer.
+
+Memory stays small: dated parameters are looked up once per month, per-line
+rules keep nothing, and each cross-line rule (duplicates, PIIS subsidy claimed
+twice) remembers the lines it saw in one bit array sized when the form starts
+(a Bloom filter, :class:`MaybeSeen`: six bytes per expected line, about
+8 MiB each for a file of a million lines), which can only err on the side of
+"perhaps seen". When it says "perhaps", the rule keeps that line's key; at the end it
+reads the lines once more (in memory, or from the file) to settle those few
+keys exactly, so no duplicate is missed and none is invented. Exact answers in
+one pass would need every key in memory (about 250 bytes per line as Python
+objects). Cost statements (loi 65 D1, D2) also keep four bytes per line until
+the submission date, which follows the lines in the file, is known.
 
 Whether a correction has an original (or a new form should have been a
 correction) depends on the forms sent before; :func:`check_corrections` checks
@@ -17,14 +36,17 @@ that against an explicit history.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Iterator
-from typing import TypeVar
+from array import array
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from typing import ClassVar, TypeVar
 
 import attrs
 
 from ..documents.reimbursement import (
+    FormHeader,
     FormType,
     Law,
     LegalBasis,
@@ -32,15 +54,25 @@ from ..documents.reimbursement import (
     ReimbursementLine,
     file_number_key,
 )
+from ..errors import NoRuleInForce
 from ..findings import LegalRef, Report, Severity
 from ..money import Money
 from ..parameters import Parameters
 from ..periods import Period, add_days, add_months
 from ..policy import LocalPolicy
 from ..text import Text
-from . import Context, Hit, check, rule
+from . import Context, Hit, check, rule, rules_for
 
-__all__ = ["CorrectionCheck", "check_corrections"]
+__all__ = [
+    "CorrectionCheck",
+    "FormStart",
+    "LineRule",
+    "Lines",
+    "MaybeSeen",
+    "StreamingCheck",
+    "check_corrections",
+    "line_rule",
+]
 
 _PRIMABOOK_65 = "https://primabook.mi-is.be/fr/loi-65"
 _FORMS_DIS = LegalRef("Loi DIS 26/05/2002 art. 32; SPP IS, formulaires NOVA PRIMA B, C, D",
@@ -66,6 +98,7 @@ _FILE_SEPARATORS = re.compile(r"[\s./\-_]")
 _RECOVERY_CODE = re.compile(r"\d{2}")
 
 T = TypeVar("T")
+L = TypeVar("L", bound="LineRule")
 
 
 def _per_month(compute: Callable[[dt.date], T]) -> Callable[[Period], T]:
@@ -94,50 +127,230 @@ def _code_set(ctx: Context, key: str) -> Callable[[Period], frozenset[int] | Non
     return _per_month(compute)
 
 
+# --- Rules fed line by line -------------------------------------------------------------------
+
+
+@attrs.frozen
+class FormStart:
+    """What a line rule knows of a form before its first line: the part that precedes
+    the lines in the XML."""
+
+    form_type: FormType
+    header: FormHeader
+    expected_lines: int = 0
+    """How many lines to expect at most (an estimate is fine): sizes :class:`MaybeSeen`."""
+
+    @property
+    def law(self) -> Law:
+        return self.form_type.law
+
+
+Lines = Callable[[], Iterable[ReimbursementLine]]
+"""Reads the form's lines once more, in order (called at most once per rule, rarely)."""
+
+
+class LineRule:
+    """A rule over the lines of one form, fed one line at a time.
+
+    A subclass is registered with :func:`line_rule`. It is built once per form
+    (``active`` False when the rule does not concern that kind of form), gets
+    every line in order through :meth:`line`, which returns at most one hit
+    (the line is released afterwards), then :meth:`end` once the whole form is
+    known. A rule must not keep the lines themselves: only what it needs, and
+    nothing that grows with their number unless its docstring says so.
+    """
+
+    def __init__(self, form: FormStart, ctx: Context) -> None:
+        self.form = form
+        self.ctx = ctx
+
+    @property
+    def active(self) -> bool:
+        """False when the rule cannot find anything on this kind of form."""
+        return True
+
+    def line(self, index: int, line: ReimbursementLine) -> Hit | None:
+        """Check line ``index``; ``None`` when it is fine."""
+        return None
+
+    def end(self, form: ReimbursementForm, lines: Lines) -> Iterator[Hit]:
+        """Hits that need the whole form: ``form`` has the header and trailer (its own
+        ``lines`` may be empty); ``lines()`` reads the lines again if needed."""
+        return iter(())
+
+
+_LINE_RULES: dict[str, type[LineRule]] = {}
+
+
+@attrs.frozen(kw_only=True)
+class _StreamedForm(ReimbursementForm):
+    """A form whose lines were checked as a stream: the line rules' outcomes ride along,
+    so that the engine turns them into findings exactly as for a form in memory."""
+
+    outcomes: dict[str, tuple[Hit, ...] | NoRuleInForce] = attrs.field(
+        factory=dict, eq=False, repr=False)
+
+
+def line_rule(
+    code: str,
+    *,
+    severity: Severity,
+    message: Text,
+    legal: LegalRef | tuple[LegalRef, ...],
+    valid_from: dt.date | None = None,
+    valid_until: dt.date | None = None,
+) -> Callable[[type[L]], type[L]]:
+    """Register a :class:`LineRule` subclass as the rule ``code`` on reimbursement forms.
+
+    The engine gets a function that runs the rule over ``doc.lines``; the class's
+    docstring is the rule's documentation.
+    """
+
+    def register(cls: type[L]) -> type[L]:
+        def run(doc: ReimbursementForm, ctx: Context) -> Iterator[Hit]:
+            if isinstance(doc, _StreamedForm):
+                outcome = doc.outcomes.get(code, ())
+                if isinstance(outcome, NoRuleInForce):
+                    raise outcome
+                yield from outcome
+                return
+            checker = cls(FormStart(doc.form_type, doc.header, len(doc.lines)), ctx)
+            if not checker.active:
+                return
+            for index, one in enumerate(doc.lines):
+                hit = checker.line(index, one)
+                if hit is not None:
+                    yield hit
+            yield from checker.end(doc, lambda: doc.lines)
+
+        run.__doc__ = cls.__doc__
+        run.__name__ = run.__qualname__ = cls.__name__
+        run.__module__ = cls.__module__
+        rule(code, document=ReimbursementForm, severity=severity, message=message, legal=legal,
+             valid_from=valid_from, valid_until=valid_until)(run)
+        _LINE_RULES[code] = cls
+        return cls
+
+    return register
+
+
+class MaybeSeen:
+    """A set of keys that answers "new" or "perhaps seen" (a Bloom filter).
+
+    It never says "new" for a key added before; it may (rarely) say "perhaps
+    seen" for a new one. Its size is fixed when it is made: 48 bits per
+    expected key and ten probes, so that a new key gets a "perhaps" about once
+    in twenty million when the filter holds as many keys as expected, and a
+    million keys added one after the other get about one "perhaps" in two
+    hundred runs. Keys are hashed with Python's ``hash``, which is only stable
+    within one process: a filter is never stored.
+    """
+
+    _BITS_PER_KEY: ClassVar[int] = 48
+    _PROBES: ClassVar[int] = 10
+
+    def __init__(self, expected: int) -> None:
+        self._size = max(expected, 256) * self._BITS_PER_KEY
+        self._bits = bytearray((self._size + 7) // 8)
+
+    def add(self, key: Hashable) -> bool:
+        """Add ``key``; True when it was perhaps added before."""
+        size, bits = self._size, self._bits
+        value = hash(key) & 0xFFFF_FFFF_FFFF_FFFF
+        position, step = value % size, (value >> 32) % size or 1
+        seen = True
+        for _ in range(self._PROBES):  # double hashing: position, position + step, …
+            byte, mask = position >> 3, 1 << (position & 7)
+            if not bits[byte] & mask:
+                bits[byte] |= mask
+                seen = False
+            position = (position + step) % size
+        return seen
+
+    def __contains__(self, key: Hashable) -> bool:
+        size, bits = self._size, self._bits
+        value = hash(key) & 0xFFFF_FFFF_FFFF_FFFF
+        position, step = value % size, (value >> 32) % size or 1
+        for _ in range(self._PROBES):
+            if not bits[position >> 3] & (1 << (position & 7)):
+                return False
+            position = (position + step) % size
+        return True
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the bit array."""
+        return len(self._bits)
+
+
 # --- Legal bases and duplicates ------------------------------------------------------------
 
 
-@rule("REIMB-LAW-001", document=ReimbursementForm, severity=Severity.ERROR,
-      legal=(_FORMS_DIS, _FORMS_65),
-      message=Text(
-          fr="La base légale « {basis} » ne peut pas figurer sur le {form}.",
-          nl="De wettelijke basis ‘{basis}’ hoort niet thuis op het {form}.",
-          en="The legal basis '{basis}' cannot appear on {form}."))
-def basis_matches_law(doc: ReimbursementForm, ctx: Context) -> Iterator[Hit]:
+@line_rule("REIMB-LAW-001", severity=Severity.ERROR, legal=(_FORMS_DIS, _FORMS_65),
+           message=Text(
+               fr="La base légale « {basis} » ne peut pas figurer sur le {form}.",
+               nl="De wettelijke basis ‘{basis}’ hoort niet thuis op het {form}.",
+               en="The legal basis '{basis}' cannot appear on {form}."))
+class BasisMatchesLaw(LineRule):
     """Lines of a loi DIS form carry loi DIS bases, lines of a loi 65 form loi 65 bases.
 
     Loi DIS art. 32 ff.; loi 02/04/1965; domain.md, "Reimbursement by SPP IS" (forms).
     """
-    law = doc.law
-    for index, line in enumerate(doc.lines):
-        if law not in line.basis.laws:
-            yield Hit(f"$.lines[{index}].basis",
-                      {"basis": line.basis.label, "form": doc.form_type.label})
+
+    def __init__(self, form: FormStart, ctx: Context) -> None:
+        super().__init__(form, ctx)
+        self._law = form.law
+
+    def line(self, index: int, line: ReimbursementLine) -> Hit | None:
+        if self._law in line.basis.laws:
+            return None
+        return Hit(f"$.lines[{index}].basis",
+                   {"basis": line.basis.label, "form": self.form.form_type.label})
 
 
 def _duplicate_key(line: ReimbursementLine) -> tuple[object, ...]:
     return (line.niss.compact, line.basis, line.period, line.recovery_type, line.expense_date)
 
 
-@rule("REIMB-DUP-001", document=ReimbursementForm, severity=Severity.ERROR,
-      legal=(_FORMS_DIS, _FORMS_65),
-      message=Text(
-          fr="Ligne en double : même bénéficiaire, même base légale et même mois que la "
-             "ligne {first}.",
-          nl="Dubbele lijn: zelfde begunstigde, wettelijke basis en maand als lijn {first}.",
-          en="Duplicate line: same beneficiary, legal basis and month as line {first}."))
-def no_duplicate_lines(doc: ReimbursementForm, ctx: Context) -> Iterator[Hit]:
+@line_rule("REIMB-DUP-001", severity=Severity.ERROR, legal=(_FORMS_DIS, _FORMS_65),
+           message=Text(
+               fr="Ligne en double : même bénéficiaire, même base légale et même mois que la "
+                  "ligne {first}.",
+               nl="Dubbele lijn: zelfde begunstigde, wettelijke basis en maand als lijn "
+                  "{first}.",
+               en="Duplicate line: same beneficiary, legal basis and month as line {first}."))
+class NoDuplicateLines(LineRule):
     """A beneficiary is claimed once per legal basis and month.
 
     Lines that also differ by recovery type (recoveries) or expense date (several
-    bills of one month) are not duplicates. One pass with a dict: linear in the
-    number of lines. domain.md, "Reimbursement by SPP IS" (one claim per month).
+    bills of one month) are not duplicates. Every key goes into a
+    :class:`MaybeSeen` filter; the keys it has perhaps seen are settled at the
+    end by reading the lines again (only when there are such keys), which also
+    gives the first line of each duplicate. Linear in the number of lines.
+    domain.md, "Reimbursement by SPP IS" (one claim per month).
     """
-    seen: dict[tuple[object, ...], int] = {}
-    for index, line in enumerate(doc.lines):
-        first = seen.setdefault(_duplicate_key(line), index)
-        if first != index:
-            yield Hit(f"$.lines[{index}]", {"first": first})
+
+    def __init__(self, form: FormStart, ctx: Context) -> None:
+        super().__init__(form, ctx)
+        self._seen = MaybeSeen(form.expected_lines)
+        self._again: set[tuple[object, ...]] = set()
+
+    def line(self, index: int, line: ReimbursementLine) -> Hit | None:
+        key = _duplicate_key(line)
+        if self._seen.add(key):
+            self._again.add(key)
+        return None
+
+    def end(self, form: ReimbursementForm, lines: Lines) -> Iterator[Hit]:
+        if not self._again:
+            return
+        first: dict[tuple[object, ...], int] = {}
+        for index, line in enumerate(lines()):
+            key = _duplicate_key(line)
+            if key in self._again:
+                earlier = first.setdefault(key, index)
+                if earlier != index:
+                    yield Hit(f"$.lines[{index}]", {"first": earlier})
 
 
 # --- Header: file number, dates, corrections ---------------------------------------------------
@@ -219,92 +432,133 @@ def b1_within_deadline(doc: ReimbursementForm, ctx: Context) -> Iterator[Hit]:
                   {"sent": doc.submission_date, "days": days, "decision": decision})
 
 
+
+
 # --- Loi 65 cost claims ------------------------------------------------------------------------
 
 
-@rule("REIMB-D1-001", document=ReimbursementForm, severity=Severity.ERROR, legal=_FORMS_65,
-      message=Text(
-          fr="Une ligne D1 porte sur un seul mois civil : la dépense du {expense} n'est pas "
-             "du mois {period}.",
-          nl="Een D1-lijn betreft één kalendermaand: de uitgave van {expense} valt niet in "
-             "{period}.",
-          en="A D1 line covers one calendar month: the expense of {expense} is not in "
-             "{period}."))
-def d1_one_month(doc: ReimbursementForm, ctx: Context) -> Iterator[Hit]:
+@line_rule("REIMB-D1-001", severity=Severity.ERROR, legal=_FORMS_65,
+           message=Text(
+               fr="Une ligne D1 porte sur un seul mois civil : la dépense du {expense} n'est "
+                  "pas du mois {period}.",
+               nl="Een D1-lijn betreft één kalendermaand: de uitgave van {expense} valt niet "
+                  "in {period}.",
+               en="A D1 line covers one calendar month: the expense of {expense} is not in "
+                  "{period}."))
+class D1OneMonth(LineRule):
     """Each D1 line claims one calendar month.
 
     The line's period is a month by construction; its expense date, when given,
     must fall in that month. domain.md, "Reimbursement by SPP IS" (D1).
     """
-    if doc.form_type is not FormType.LOI65_D1:
-        return
-    for index, line in enumerate(doc.lines):
+
+    @property
+    def active(self) -> bool:
+        return self.form.form_type is FormType.LOI65_D1
+
+    def line(self, index: int, line: ReimbursementLine) -> Hit | None:
         day = line.expense_date
-        if day is not None and (day.year, day.month) != (line.period.year, line.period.month):
-            yield Hit(f"$.lines[{index}].expense_date",
-                      {"expense": day, "period": str(line.period)})
+        if day is None or (day.year, day.month) == (line.period.year, line.period.month):
+            return None
+        return Hit(f"$.lines[{index}].expense_date",
+                   {"expense": day, "period": str(line.period)})
 
 
-@rule("REIMB-D1-002", document=ReimbursementForm, severity=Severity.ERROR, legal=_FORMS_65,
-      message=Text(
-          fr="Une ligne D1 doit renvoyer à la décision B1 acceptée sur laquelle elle repose.",
-          nl="Een D1-lijn moet verwijzen naar de aanvaarde B1-beslissing waarop ze steunt.",
-          en="A D1 line must refer to the accepted B1 decision it rests on."))
-def d1_on_b1(doc: ReimbursementForm, ctx: Context) -> Iterator[Hit]:
+@line_rule("REIMB-D1-002", severity=Severity.ERROR, legal=_FORMS_65,
+           message=Text(
+               fr="Une ligne D1 doit renvoyer à la décision B1 acceptée sur laquelle elle "
+                  "repose.",
+               nl="Een D1-lijn moet verwijzen naar de aanvaarde B1-beslissing waarop ze steunt.",
+               en="A D1 line must refer to the accepted B1 decision it rests on."))
+class D1OnB1(LineRule):
     """A D1 cost claim rests on an accepted B1: each line refers to the B1 decision
     (``source_id``). domain.md, "Reimbursement by SPP IS" (D1 only on an accepted B1)."""
-    if doc.form_type is not FormType.LOI65_D1:
-        return
-    for index, line in enumerate(doc.lines):
-        if line.source_id is None:
-            yield Hit(f"$.lines[{index}].source_id")
+
+    @property
+    def active(self) -> bool:
+        return self.form.form_type is FormType.LOI65_D1
+
+    def line(self, index: int, line: ReimbursementLine) -> Hit | None:
+        return Hit(f"$.lines[{index}].source_id") if line.source_id is None else None
 
 
-@rule("REIMB-COST-001", document=ReimbursementForm, severity=Severity.ERROR,
-      legal=_COST_DEADLINE,
-      message=Text(
-          fr="État de frais forclos : la dépense de {period} devait être introduite au plus "
-             "tard le {deadline}.",
-          nl="Kostenstaat vervallen: de uitgave van {period} moest uiterlijk op {deadline} "
-             "ingediend worden.",
-          en="Cost statement time-barred: the expense of {period} had to be claimed by "
-             "{deadline}."))
-def cost_statement_in_time(doc: ReimbursementForm, ctx: Context) -> Iterator[Hit]:
+@line_rule("REIMB-COST-001", severity=Severity.ERROR, legal=_COST_DEADLINE,
+           message=Text(
+               fr="État de frais forclos : la dépense de {period} devait être introduite au "
+                  "plus tard le {deadline}.",
+               nl="Kostenstaat vervallen: de uitgave van {period} moest uiterlijk op "
+                  "{deadline} ingediend worden.",
+               en="Cost statement time-barred: the expense of {period} had to be claimed by "
+                  "{deadline}."))
+class CostStatementInTime(LineRule):
     """Loi 65 cost statements (D1, D2) reach SPP IS within 12 months after the end of the
     quarter of the expense, on pain of forfeiture.
 
     The expense is the line's expense date, or its month when no date is given;
     compared with the submission date. Parameter
     ``reimbursement.cost_statement_deadline_months``; loi 02/04/1965 art. 12;
-    domain.md, "Reimbursement by SPP IS".
+    domain.md, "Reimbursement by SPP IS". The submission date follows the lines
+    in the XML, so the deadline of each line's month is computed as the line
+    passes and the line's index is kept (4 bytes) until the end.
     """
-    if not doc.form_type.is_cost_statement:
-        return
-    p = ctx.parameters
 
-    def deadline(day: dt.date) -> dt.date:
-        months = p.integer("reimbursement.cost_statement_deadline_months", day)
-        return add_months(Period.of(day).quarter_end(), months)
+    def __init__(self, form: FormStart, ctx: Context) -> None:
+        super().__init__(form, ctx)
+        # Per month of expense (year, month): its deadline and the lines, as index
+        # (month from the line's period) or ~index (from its expense date, where the
+        # hit then points). Months are kept as pairs: an expense date may lie
+        # outside the years a Period allows.
+        self._months: dict[tuple[int, int], tuple[dt.date | None, array[int]]] = {}
 
-    by_month = _per_month(deadline)
-    sent = doc.submission_date
-    for index, line in enumerate(doc.lines):
-        month = line.period if line.expense_date is None else Period.of(line.expense_date)
-        last = by_month(month)
-        if sent > last:
-            where = "period" if line.expense_date is None else "expense_date"
-            yield Hit(f"$.lines[{index}].{where}", {"period": str(month), "deadline": last})
+    @property
+    def active(self) -> bool:
+        return self.form.form_type.is_cost_statement
+
+    def _deadline(self, year: int, month: int) -> dt.date | None:
+        """The last day to claim an expense of that month (``None``: beyond the calendar)."""
+        first = dt.date(year, month, 1)
+        months = self.ctx.parameters.integer("reimbursement.cost_statement_deadline_months",
+                                             first)
+        last_month = ((month - 1) // 3 + 1) * 3
+        quarter_end = dt.date(year, last_month, calendar.monthrange(year, last_month)[1])
+        try:
+            return add_months(quarter_end, months)
+        except ValueError:  # after 31/12/9999: no claim can be late
+            return None
+
+    def line(self, index: int, line: ReimbursementLine) -> Hit | None:
+        day = line.expense_date
+        month = (line.period.year, line.period.month) if day is None else (day.year, day.month)
+        slot = self._months.get(month)
+        if slot is None:
+            slot = self._months[month] = (self._deadline(*month), array("i"))
+        slot[1].append(index if day is None else ~index)
+        return None
+
+    def end(self, form: ReimbursementForm, lines: Lines) -> Iterator[Hit]:
+        sent = form.submission_date
+        late: list[tuple[int, Hit]] = []
+        for (year, month), (last, marks) in self._months.items():
+            if last is None or sent <= last:
+                continue
+            values = {"period": f"{year:04d}-{month:02d}", "deadline": last}
+            for mark in marks:
+                index, where = (mark, "period") if mark >= 0 else (~mark, "expense_date")
+                late.append((index, Hit(f"$.lines[{index}].{where}", values)))
+        late.sort(key=lambda pair: pair[0])
+        for _, hit in late:
+            yield hit
 
 
 # --- Loi DIS form B: PIIS codes, amounts -------------------------------------------------------
 
 
-@rule("REIMB-PIIS-001", document=ReimbursementForm, severity=Severity.ERROR, legal=_PIIS_CODES,
-      message=Text(
-          fr="Le code PIIS {code} n'est pas valable pour le mois {period}.",
-          nl="De GPMI-code {code} is niet geldig voor de maand {period}.",
-          en="PIIS code {code} is not valid for {period}."))
-def piis_code_valid(doc: ReimbursementForm, ctx: Context) -> Iterator[Hit]:
+@line_rule("REIMB-PIIS-001", severity=Severity.ERROR, legal=_PIIS_CODES,
+           message=Text(
+               fr="Le code PIIS {code} n'est pas valable pour le mois {period}.",
+               nl="De GPMI-code {code} is niet geldig voor de maand {period}.",
+               en="PIIS code {code} is not valid for {period}."))
+class PiisCodeValid(LineRule):
     """The PIIS code of a loi DIS line is one in force in the line's month.
 
     Codes 1–7 until 31 Oct 2016; 8, 9, 10, 11 from 1 Nov 2016; 12, 15, 16
@@ -312,62 +566,115 @@ def piis_code_valid(doc: ReimbursementForm, ctx: Context) -> Iterator[Hit]:
     ``reimbursement.dis.piis_codes``). Months with no code table are not checked.
     domain.md, "PIIS" (codes on the revenu d'intégration form B).
     """
-    if doc.law is not Law.DIS:
-        return
-    valid = _code_set(ctx, "reimbursement.dis.piis_codes")
-    for index, line in enumerate(doc.lines):
+
+    def __init__(self, form: FormStart, ctx: Context) -> None:
+        super().__init__(form, ctx)
+        self._valid = _code_set(ctx, "reimbursement.dis.piis_codes")
+
+    @property
+    def active(self) -> bool:
+        return self.form.law is Law.DIS
+
+    def line(self, index: int, line: ReimbursementLine) -> Hit | None:
         if line.piis_code is None:
-            continue
-        codes = valid(line.period)
-        if codes is not None and line.piis_code not in codes:
-            yield Hit(f"$.lines[{index}].piis_code",
-                      {"code": line.piis_code, "period": str(line.period)})
+            return None
+        codes = self._valid(line.period)
+        if codes is None or line.piis_code in codes:
+            return None
+        return Hit(f"$.lines[{index}].piis_code",
+                   {"code": line.piis_code, "period": str(line.period)})
 
 
-@rule("REIMB-PIIS-002", document=ReimbursementForm, severity=Severity.ERROR,
-      legal=_PIIS_SUBSIDY,
-      message=Text(
-          fr="Subvention PIIS demandée deux fois pour le mois {period} : par le code PIIS de "
-             "la ligne {income} et par cette ligne.",
-          nl="GPMI-toelage tweemaal aangevraagd voor {period}: via de GPMI-code van lijn "
-             "{income} en via deze lijn.",
-          en="PIIS subsidy claimed twice for {period}: through the PIIS code of line {income} "
-             "and through this line."))
-def piis_subsidy_once(doc: ReimbursementForm, ctx: Context) -> Iterator[Hit]:
+@line_rule("REIMB-PIIS-002", severity=Severity.ERROR, legal=_PIIS_SUBSIDY,
+           message=Text(
+               fr="Subvention PIIS demandée deux fois pour le mois {period} : par le code PIIS "
+                  "de la ligne {income} et par cette ligne.",
+               nl="GPMI-toelage tweemaal aangevraagd voor {period}: via de GPMI-code van lijn "
+                  "{income} en via deze lijn.",
+               en="PIIS subsidy claimed twice for {period}: through the PIIS code of line "
+                  "{income} and through this line."))
+class PiisSubsidyOnce(LineRule):
     """The PIIS special subsidy is claimed once per beneficiary and month.
 
     A revenu d'intégration line whose PIIS code carries the subsidy already earns
     it (see :func:`~cpas.sdk.documents.reimbursement.state_share`); a separate PIIS
-    subsidy line for the same person and month claims it again. Loi DIS art. 43/2;
-    domain.md, "Reimbursement by SPP IS" (PIIS special subsidy).
+    subsidy line for the same person and month claims it again, wherever it
+    stands in the form. Both kinds of line go into one :class:`MaybeSeen`
+    filter; the people and months where both perhaps occur are settled at the
+    end by reading the lines again. Loi DIS art. 43/2; domain.md,
+    "Reimbursement by SPP IS" (PIIS special subsidy).
     """
-    if doc.law is not Law.DIS:
-        return
-    subsidised = _code_set(ctx, "reimbursement.dis.piis_codes_with_subsidy")
-    income: dict[tuple[str, Period], int] = {}
-    for index, line in enumerate(doc.lines):
-        if line.basis is LegalBasis.INTEGRATION_INCOME and line.piis_code is not None:
-            codes = subsidised(line.period)
-            if codes is not None and line.piis_code in codes:
-                income.setdefault((line.niss.compact, line.period), index)
-    if not income:
-        return
-    for index, line in enumerate(doc.lines):
+
+    _INCOME: ClassVar[str] = "income"
+    _SUBSIDY: ClassVar[str] = "subsidy"
+
+    def __init__(self, form: FormStart, ctx: Context) -> None:
+        super().__init__(form, ctx)
+        self._subsidised = _code_set(ctx, "reimbursement.dis.piis_codes_with_subsidy")
+        self._seen = MaybeSeen(form.expected_lines)
+        self._again: set[tuple[str, Period]] = set()
+        self._subsidy_lines = False  # until the first one, income lines need no lookup
+
+    @property
+    def active(self) -> bool:
+        return self.form.law is Law.DIS
+
+    def _kind(self, line: ReimbursementLine) -> str | None:
+        """``income`` for a revenu d'intégration line that earns the subsidy by its code,
+        ``subsidy`` for a subsidy line, else ``None``."""
         if line.basis is LegalBasis.PIIS_SUBSIDY:
-            first = income.get((line.niss.compact, line.period))
+            return self._SUBSIDY
+        if line.basis is LegalBasis.INTEGRATION_INCOME and line.piis_code is not None:
+            codes = self._subsidised(line.period)
+            if codes is not None and line.piis_code in codes:
+                return self._INCOME
+        return None
+
+    def line(self, index: int, line: ReimbursementLine) -> Hit | None:
+        kind = self._kind(line)
+        if kind is None:
+            return None
+        key = (line.niss.compact, line.period)
+        self._seen.add((kind, *key))
+        if kind is self._SUBSIDY:
+            self._subsidy_lines = True
+            if (self._INCOME, *key) in self._seen:
+                self._again.add(key)
+        elif self._subsidy_lines and (self._SUBSIDY, *key) in self._seen:
+            self._again.add(key)
+        return None
+
+    def end(self, form: ReimbursementForm, lines: Lines) -> Iterator[Hit]:
+        if not self._again:
+            return
+        income: dict[tuple[str, Period], int] = {}
+        subsidy: list[tuple[int, tuple[str, Period]]] = []
+        for index, line in enumerate(lines()):
+            kind = self._kind(line)
+            if kind is None:
+                continue
+            key = (line.niss.compact, line.period)
+            if key not in self._again:
+                continue
+            if kind is self._INCOME:
+                income.setdefault(key, index)
+            else:
+                subsidy.append((index, key))
+        for index, key in subsidy:
+            first = income.get(key)
             if first is not None:
-                yield Hit(f"$.lines[{index}]", {"period": str(line.period), "income": first})
+                yield Hit(f"$.lines[{index}]", {"period": str(key[1]), "income": first})
 
 
-@rule("REIMB-RI-001", document=ReimbursementForm, severity=Severity.WARNING, legal=_AMOUNTS,
-      message=Text(
-          fr="Le revenu d'intégration de {amount} dépasse le montant mensuel de la catégorie "
-             "« {category} » en {period} ({maximum}).",
-          nl="Het leefloon van {amount} is hoger dan het maandbedrag van de categorie "
-             "‘{category}’ in {period} ({maximum}).",
-          en="The integration income of {amount} exceeds the monthly amount of category "
-             "'{category}' in {period} ({maximum})."))
-def income_within_category_amount(doc: ReimbursementForm, ctx: Context) -> Iterator[Hit]:
+@line_rule("REIMB-RI-001", severity=Severity.WARNING, legal=_AMOUNTS,
+           message=Text(
+               fr="Le revenu d'intégration de {amount} dépasse le montant mensuel de la "
+                  "catégorie « {category} » en {period} ({maximum}).",
+               nl="Het leefloon van {amount} is hoger dan het maandbedrag van de categorie "
+                  "‘{category}’ in {period} ({maximum}).",
+               en="The integration income of {amount} exceeds the monthly amount of category "
+                  "'{category}' in {period} ({maximum})."))
+class IncomeWithinCategoryAmount(LineRule):
     """A monthly revenu d'intégration line does not exceed the amount of the category.
 
     The category is the line's, else the header's; amounts from the dated table
@@ -375,49 +682,171 @@ def income_within_category_amount(doc: ReimbursementForm, ctx: Context) -> Itera
     checked). Recovery forms are not checked. Loi DIS art. 14 §1; domain.md,
     "Revenu d'intégration: categories and amounts".
     """
-    if doc.form_type is not FormType.DIS_B:
-        return
-    p = ctx.parameters
-    cache: dict[tuple[str, Period], Money | None] = {}
-    for index, line in enumerate(doc.lines):
+
+    def __init__(self, form: FormStart, ctx: Context) -> None:
+        super().__init__(form, ctx)
+        self._amounts: dict[tuple[str, Period], Money | None] = {}
+
+    @property
+    def active(self) -> bool:
+        return self.form.form_type is FormType.DIS_B
+
+    def line(self, index: int, line: ReimbursementLine) -> Hit | None:
         if line.basis is not LegalBasis.INTEGRATION_INCOME:
-            continue
-        category = doc.category_of(line)
+            return None
+        category = line.category or self.form.header.category
         key = None if category is None else category.amount_key
         if category is None or key is None:
-            continue
+            return None
         slot = (key, line.period)
-        if slot not in cache:
-            day = line.period.first_day()
-            cache[slot] = p.money(key, day) if p.in_force(key, day) else None
-        maximum = cache[slot]
-        if maximum is not None and line.amount > maximum:
-            yield Hit(f"$.lines[{index}].amount",
-                      {"amount": line.amount, "category": category.label,
-                       "period": str(line.period), "maximum": maximum})
+        if slot not in self._amounts:
+            p, day = self.ctx.parameters, line.period.first_day()
+            self._amounts[slot] = p.money(key, day) if p.in_force(key, day) else None
+        maximum = self._amounts[slot]
+        if maximum is None or line.amount.amount <= maximum.amount:
+            return None
+        return Hit(f"$.lines[{index}].amount",
+                   {"amount": line.amount, "category": category.label,
+                    "period": str(line.period), "maximum": maximum})
 
 
-@rule("REIMB-RECOV-001", document=ReimbursementForm, severity=Severity.ERROR,
-      legal=_FORMS_DIS,
-      message=Text(
-          fr="Une ligne de récupération (formulaire D) doit porter un code de type de "
-             "récupération à deux chiffres (01, 04, 05, 06, 08…).",
-          nl="Een terugvorderingslijn (formulier D) vermeldt een code van het type "
-             "terugvordering met twee cijfers (01, 04, 05, 06, 08…).",
-          en="A recovery line (form D) needs a two-digit recovery type code "
-             "(01, 04, 05, 06, 08…)."))
-def recovery_type_present(doc: ReimbursementForm, ctx: Context) -> Iterator[Hit]:
+@line_rule("REIMB-RECOV-001", severity=Severity.ERROR, legal=_FORMS_DIS,
+           message=Text(
+               fr="Une ligne de récupération (formulaire D) doit porter un code de type de "
+                  "récupération à deux chiffres (01, 04, 05, 06, 08…).",
+               nl="Een terugvorderingslijn (formulier D) vermeldt een code van het type "
+                  "terugvordering met twee cijfers (01, 04, 05, 06, 08…).",
+               en="A recovery line (form D) needs a two-digit recovery type code "
+                  "(01, 04, 05, 06, 08…)."))
+class RecoveryTypePresent(LineRule):
     """Every line of a loi DIS recovery form D carries a two-digit recovery type code.
 
     domain.md, "Reimbursement by SPP IS" (form D: recovery type code 01, 04, 05,
     06, 08…).
     """
-    if doc.form_type is not FormType.DIS_D:
-        return
-    for index, line in enumerate(doc.lines):
+
+    @property
+    def active(self) -> bool:
+        return self.form.form_type is FormType.DIS_D
+
+    def line(self, index: int, line: ReimbursementLine) -> Hit | None:
         code = line.recovery_type
         if code is None or not _RECOVERY_CODE.fullmatch(code):
-            yield Hit(f"$.lines[{index}].recovery_type")
+            return Hit(f"$.lines[{index}].recovery_type")
+        return None
+
+
+# --- Checking a form read as a stream ---------------------------------------------------------
+
+
+class StreamingCheck:
+    """The rule checks of one reimbursement form whose lines arrive one at a time.
+
+    Made from the part of the form that precedes the lines (type and header),
+    fed each line with :meth:`add`, closed with :meth:`finish`, it gives the
+    report of ``check(form)`` for the same form, finding for finding and in the
+    same order (``tests/adapters/test_checking.py`` compares both). Lines are
+    not kept: see the module docstring for what the rules remember.
+
+    Rules registered by other modules for :class:`ReimbursementForm` with
+    :func:`~cpas.sdk.rules.rule` (not :func:`line_rule`) run at :meth:`finish`
+    on the form without its lines.
+
+    >>> stream = StreamingCheck(form.form_type, form.header)      # doctest: +SKIP
+    >>> for line in lines: stream.add(line)                       # doctest: +SKIP
+    >>> report = stream.finish(form_without_lines, lines=reread)  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        form_type: FormType,
+        header: FormHeader,
+        *,
+        expected_lines: int = 0,
+        today: dt.date | None = None,
+        policy: LocalPolicy | None = None,
+        parameters: Parameters | None = None,
+    ) -> None:
+        self._today = today
+        self._policy = policy or LocalPolicy()
+        self._parameters = parameters or Parameters.default()
+        self._start = FormStart(form_type, header, expected_lines)
+        ctx = Context(on=header.effective_date, parameters=self._parameters,
+                      policy=self._policy, today=today)
+        self._hits: dict[str, list[Hit]] = {}
+        self._failed: dict[str, NoRuleInForce] = {}
+        self._running: list[tuple[str, Severity, LineRule]] = []
+        for info in rules_for(ReimbursementForm):
+            kind = _LINE_RULES.get(info.code)
+            if kind is None or not info.applies_on(ctx.on):
+                continue
+            try:
+                checker = kind(self._start, ctx)
+            except NoRuleInForce as exc:
+                self._failed[info.code] = exc
+                continue
+            if checker.active:
+                self._running.append((info.code, info.severity, checker))
+                self._hits[info.code] = []
+        self.lines = 0
+        """Lines added so far."""
+        self.errors = 0
+        """Hits of severity error found so far by :meth:`add`."""
+
+    def add(self, line: ReimbursementLine) -> list[Hit]:
+        """Check the next line; return its hits (to locate them while the line is at hand)."""
+        index = self.lines
+        self.lines += 1
+        found: list[Hit] = []
+        failed = False
+        for code, severity, checker in self._running:
+            try:
+                hit = checker.line(index, line)
+            except NoRuleInForce as exc:
+                self._fail(code, exc)
+                failed = True
+                continue
+            if hit is not None:
+                self._hits[code].append(hit)
+                found.append(hit)
+                if (hit.severity or severity) is Severity.ERROR:
+                    self.errors += 1
+        if failed:
+            self._running = [entry for entry in self._running if entry[0] not in self._failed]
+        return found
+
+    def _fail(self, code: str, exc: NoRuleInForce) -> None:
+        """The engine reports a rule without its parameter once, and none of its hits."""
+        self._failed[code] = exc
+        self._hits.pop(code, None)
+
+    def finish(self, form: ReimbursementForm, lines: Lines | None = None) -> Report:
+        """The report, once the whole form has passed.
+
+        ``form`` is the form without its lines (header and trailer: submission
+        date, counts); ``lines`` reads the lines again, in order, for the rare
+        keys the cross-line rules must settle. Pass ``None`` when the lines
+        were not all added (checking stopped early): the rules' end-of-form
+        part is then skipped and the report holds what was found so far.
+        """
+        if form.form_type is not self._start.form_type or form.header != self._start.header:
+            raise ValueError("finish() needs the form whose type and header started the check")
+        if lines is not None:
+            for code, _, checker in self._running:
+                try:
+                    self._hits[code].extend(checker.end(form, lines))
+                except NoRuleInForce as exc:
+                    self._fail(code, exc)
+        self._running = []
+        outcomes: dict[str, tuple[Hit, ...] | NoRuleInForce] = {
+            code: tuple(hits) for code, hits in self._hits.items()}
+        outcomes.update(self._failed)
+        values = {field.alias or field.name: getattr(form, field.name)
+                  for field in attrs.fields(ReimbursementForm)}
+        values["lines"] = ()
+        streamed = _StreamedForm(**values, outcomes=outcomes)
+        return check(streamed, today=self._today, policy=self._policy,
+                     parameters=self._parameters)
 
 
 # --- Corrections against the forms sent before ---------------------------------------------------

@@ -1,0 +1,533 @@
+"""Schema and legal checks of an XML file in one call: :func:`check_file`.
+
+What happens, in order:
+
+1. **Schema.** The file is validated against the registry schema of its root
+   namespace (:func:`cpas.adapters.xml.stream.validate`: one fast validating
+   pass; a located pass only when the file is invalid). A file that breaks the
+   schema cannot be read into a document, so its result holds the schema
+   findings only: no rule runs on it.
+2. **Reading.** A valid file is read into the SDK's document. A value the
+   schema lets through but the SDK cannot represent (a NISS whose check digits
+   do not match, 30 February) gives an ``SDK-VALUE`` finding at its line and
+   path, with any NISS masked; again no rule runs.
+3. **Rules.** ``cpas.sdk.rules.check(document, today=…)``: every legal rule in
+   force at the document's date. Each finding keeps its ``$.`` path and gets
+   the source line.
+
+**Lines of rule findings.** A rule finding's path (``$.objectives[2].deadline``)
+is resolved against the parsed XML with the same mapping that read it
+(:func:`cpas.adapters.xml.mapping.slots`): each step names a field, whose
+element is looked up among the children; ``[n]`` picks the n-th item of a list
+element. The line is that of the deepest element found, so a finding about an
+optional element that is absent (``$.header.file_number``) points at its
+parent (``<header>``).
+
+**Reimbursement batches** are never held whole. After the schema pass, the
+file is read once more as a stream: the part before the lines (type, header)
+starts a :class:`~cpas.sdk.rules.reimbursement.StreamingCheck`; each
+``<reimbursementLine>`` is read with
+:func:`~cpas.adapters.xml.mapping.from_element`, checked by the per-line and
+cross-line rules, located if a rule hit it, and released; the trailer
+(submission date, counts) completes the form at the end. The findings are
+those of ``check(from_xml(file))``. Two more passes run only when needed: the
+cross-line rules read the lines again when their filter says a key was
+perhaps seen before (a real duplicate, or, for a million lines, about one
+chance in two hundred), and findings decided after a line was released
+(duplicates, cost statements out of time) are located by one pass that maps
+nothing. Memory: see :mod:`cpas.sdk.rules.reimbursement` (under twenty bytes
+per line, nothing per element).
+
+>>> result = check_file("batch.xml", today=dt.date(2025, 4, 1))   # doctest: +SKIP
+>>> result.ok, result.errors, result.findings[0].line              # doctest: +SKIP
+(False, 1, 1234)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import attrs
+from lxml import etree
+
+from ...sdk.documents.reimbursement import (
+    FormHeader,
+    FormType,
+    ReimbursementForm,
+    ReimbursementLine,
+)
+from ...sdk.errors import CpasError, InvalidType, InvalidValue
+from ...sdk.findings import Finding, Report, Severity
+from ...sdk.parameters import Parameters
+from ...sdk.policy import LocalPolicy
+from ...sdk.rules import check
+from ...sdk.rules.reimbursement import StreamingCheck
+from ...sdk.text import Lang, Text
+from .documents import KINDS, DocumentKind, records_of
+from .mapping import Scalar, error_line, from_element, load, slots
+from .parser import (
+    BATCH_LIMITS,
+    DOCUMENT_LIMITS,
+    EventChunks,
+    Progress,
+    XmlError,
+    parse_bytes,
+    parse_file,
+)
+from .stream import ValidationResult, validate
+
+__all__ = ["CheckResult", "check_file", "line_of_path"]
+
+Source = str | os.PathLike[str] | bytes
+
+_BYTES_PER_LINE = 200
+"""A lower bound of the size of one reimbursement line in XML, to estimate how many
+lines a file may hold from its size (sizes the cross-line filters)."""
+
+
+# --------------------------------------------------------------------------- result
+
+
+@attrs.frozen
+class CheckResult:
+    """Schema and rule findings of one file."""
+
+    source: str
+    """The file's name (or what the caller passed)."""
+    kind: str | None
+    """Document kind (``piis``, ``reimbursement``…) when the schema was found."""
+    findings: tuple[Finding, ...] = ()
+    """Schema findings when the file breaks its schema, else reading and rule findings."""
+    schema_valid: bool = False
+    """True when the file passed schema validation (rules ran only then)."""
+    records: int = 0
+    """Lines read one by one (reimbursement batches); 0 for a document read whole."""
+    complete: bool = True
+    """False when checking stopped early (``max_errors`` reached, unreadable input)."""
+    schema: str | None = None
+    """File name of the schema used."""
+
+    @property
+    def errors(self) -> int:
+        """Number of findings of severity error."""
+        return sum(1 for f in self.findings if f.severity is Severity.ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if f.severity is Severity.WARNING)
+
+    @property
+    def ok(self) -> bool:
+        """True when the whole file was checked and no finding is an error (warnings allowed)."""
+        return self.complete and self.schema_valid and self.errors == 0
+
+    @property
+    def report(self) -> Report:
+        return Report(self.findings)
+
+    def to_dict(self, lang: Lang = "fr") -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "kind": self.kind,
+            "schema": self.schema,
+            "schema_valid": self.schema_valid,
+            "ok": self.ok,
+            "complete": self.complete,
+            "records": self.records,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "findings": [f.to_dict(lang) for f in self.findings],
+        }
+
+
+# --------------------------------------------------------------------------- reading errors
+
+_READING = Text(
+    fr="Valeur conforme au schéma mais refusée à la lecture : {reason}",
+    nl="Waarde conform het schema maar geweigerd bij het inlezen: {reason}",
+    en="Value valid for the schema but refused when reading: {reason}")
+
+
+def _reading_finding(exc: CpasError, source: str, line: int | None = None) -> Finding:
+    """An ``SDK-VALUE`` finding for an SDK error raised while reading (values masked)."""
+    if isinstance(exc, InvalidValue | InvalidType):
+        reason = exc.reason + (f" ({exc.shown})" if exc.shown is not None else "")
+        path = exc.path
+    else:  # pragma: no cover - the reader raises located errors only
+        reason, path = type(exc).__name__, "$"
+    found = error_line(exc)
+    return Finding(code="SDK-VALUE", severity=Severity.ERROR, path=path,
+                   message=_READING.format(reason=reason),
+                   line=found if found is not None else line, source=source)
+
+
+def _xml_finding(exc: XmlError) -> Finding:
+    text = Text(fr=f"XML refusé : {exc.reason}", nl=f"XML geweigerd: {exc.reason}",
+                en=f"XML refused: {exc.reason}")
+    return Finding(code=exc.code, severity=Severity.ERROR, path="/", message=text,
+                   line=exc.line, source=exc.source)
+
+
+# --------------------------------------------------------------------------- paths to lines
+
+_STEP = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)(?:\[([0-9]+)\])?")
+
+
+def _sourceline(element: etree._Element) -> int | None:
+    line = element.sourceline
+    return line if isinstance(line, int) else None
+
+
+def line_of_path(element: etree._Element, cls: type, path: str, *, namespace: str) -> int | None:
+    """The source line of the SDK path ``path`` (``$.lines[3].amount``) inside ``element``,
+    the XML of an instance of ``cls`` (see the module docstring)."""
+    line = _sourceline(element)
+    current: type | None = cls
+    position = 1 if path.startswith("$") else 0
+    ns = "{" + namespace + "}"
+    while current is not None:
+        match = _STEP.match(path, position)
+        if match is None:
+            break
+        position = match.end()
+        slot = next((s for s in slots(current) if s.name == match.group(1)), None)
+        if slot is None:
+            break
+        child = element.find(ns + slot.element)
+        if child is None:
+            break
+        element, line = child, _sourceline(child) or line
+        if match.group(2) is not None:
+            if not slot.many:
+                break
+            items = [item for item in element if isinstance(item.tag, str)]
+            index = int(match.group(2))
+            if index >= len(items):
+                break
+            element = items[index]
+            line = _sourceline(element) or line
+        current = None if isinstance(slot.value, Scalar) else slot.value
+    return line
+
+
+# --------------------------------------------------------------------------- API
+
+
+def _kind_of(result: ValidationResult) -> DocumentKind | None:
+    return next((kind for kind in KINDS if kind.schema_file == result.schema), None)
+
+
+def _capped(findings: list[Finding], max_errors: int | None) -> tuple[tuple[Finding, ...], bool]:
+    """At most ``max_errors`` errors (warnings kept); True when some were dropped."""
+    if max_errors is None:
+        return tuple(findings), False
+    kept: list[Finding] = []
+    errors = 0
+    dropped = False
+    for finding in findings:
+        if finding.severity is Severity.ERROR:
+            if errors >= max_errors:
+                dropped = True
+                continue
+            errors += 1
+        kept.append(finding)
+    return tuple(kept), dropped
+
+
+def check_file(
+    source: Source,
+    *,
+    today: dt.date | None = None,
+    policy: LocalPolicy | None = None,
+    parameters: Parameters | None = None,
+    max_errors: int | None = None,
+    progress: Progress | None = None,
+    name: str | None = None,
+) -> CheckResult:
+    """Check a file (path or bytes) against its schema, then against the legal rules.
+
+    ``today`` enables the rules that compare deadlines with the clock; ``policy``
+    and ``parameters`` are passed on to :func:`cpas.sdk.rules.check`.
+    ``max_errors`` stops after that many error findings (the result is then
+    incomplete); ``progress(bytes_read, total)`` is called as each pass reads
+    the file (from 0 again for each pass). ``OSError`` is raised as is when the
+    file cannot be read; everything wrong *in* the file is a finding. A file
+    whose schema is in the registry but is not one of the five document kinds
+    gets the schema check only.
+    """
+    if max_errors is not None and max_errors < 1:
+        raise ValueError("max_errors must be at least 1")
+    label = name or (os.fspath(source) if not isinstance(source, bytes) else "<bytes>")
+    validation = validate(source, max_errors=max_errors, progress=progress, name=label)
+    kind = _kind_of(validation)
+    kind_name = kind.name if kind is not None else None
+    if not validation.ok or kind is None:
+        return CheckResult(label, kind_name, validation.findings, schema_valid=validation.ok,
+                           records=validation.records, complete=validation.complete,
+                           schema=validation.schema)
+    options = _Options(label, today, policy, parameters, max_errors, progress)
+    if kind.records:
+        return _check_batch(source, kind, validation, options)
+    return _check_document(source, kind, validation, options)
+
+
+@attrs.frozen
+class _Options:
+    label: str
+    today: dt.date | None
+    policy: LocalPolicy | None
+    parameters: Parameters | None
+    max_errors: int | None
+    progress: Progress | None
+
+
+def _check_document(source: Source, kind: DocumentKind, validation: ValidationResult,
+                    options: _Options) -> CheckResult:
+    """A document read whole: map, check, locate every finding."""
+    label = options.label
+
+    def result(findings: list[Finding], complete: bool = True) -> CheckResult:
+        kept, dropped = _capped(findings, options.max_errors)
+        return CheckResult(label, kind.name, kept, schema_valid=True,
+                           complete=complete and not dropped, schema=validation.schema)
+
+    try:
+        if isinstance(source, bytes):
+            tree = parse_bytes(source, source=label, limits=DOCUMENT_LIMITS)
+        else:
+            tree = parse_file(source, source=label, limits=DOCUMENT_LIMITS)
+    except XmlError as exc:  # pragma: no cover - the schema pass read the same bytes
+        return result([_xml_finding(exc)], complete=False)
+    root = tree.getroot()
+    try:
+        document: Any = load(root, kind.cls, tag=kind.root, namespace=kind.namespace)
+    except (InvalidValue, InvalidType) as exc:
+        return result([_reading_finding(exc, label, _sourceline(root))])
+    report = check(document, today=options.today, policy=options.policy,
+                   parameters=options.parameters)
+    return result([
+        attrs.evolve(finding, source=label,
+                     line=line_of_path(root, kind.cls, finding.path, namespace=kind.namespace))
+        for finding in report])
+
+
+# --------------------------------------------------------------------------- batches
+
+
+class _Batch:
+    """The streamed reading of one reimbursement batch (see the module docstring)."""
+
+    def __init__(self, source: Source, kind: DocumentKind, options: _Options) -> None:
+        self.source = source
+        self.kind = kind
+        self.options = options
+        self.ns = kind.namespace
+        records = records_of(kind)
+        if kind.cls is not ReimbursementForm or len(records) != 1:  # pragma: no cover
+            raise ValueError(f"{kind.name}: no streamed checking for this kind")
+        ((self.record_tag, self.record_cls),) = records.items()
+        self.reading: list[Finding] = []
+        """``SDK-VALUE`` findings (no rule runs when there is one)."""
+        self.located: dict[str, int | None] = {}
+        """Lines of the rule hits located while their record was at hand."""
+        self.stream: StreamingCheck | None = None
+        self.started = False
+        self.count = 0
+        self.stopped = False
+
+    # -- the main pass
+
+    def _expected_lines(self) -> int:
+        if isinstance(self.source, bytes):
+            return len(self.source) // _BYTES_PER_LINE
+        try:
+            return os.path.getsize(self.source) // _BYTES_PER_LINE
+        except OSError:
+            return 0
+
+    def _start(self, root: etree._Element) -> None:
+        """Read the form's type and header (complete before the first line) and start the
+        rule checks."""
+        self.started = True
+        ns = "{" + self.ns + "}"
+        cls = self.kind.cls
+        plan = {slot.name: slot for slot in slots(cls)}
+        try:
+            kind_element = root.find(ns + plan["form_type"].element)
+            header_element = root.find(ns + plan["header"].element)
+            codec = plan["form_type"].value
+            if kind_element is None or header_element is None or not isinstance(codec, Scalar):
+                return  # pragma: no cover - the schema requires both
+            form_type: FormType = codec.parse(kind_element.text or "")
+            header = from_element(header_element, FormHeader, namespace=self.ns,
+                                  path="$.header")
+        except (InvalidValue, InvalidType) as exc:
+            self.reading.append(_reading_finding(exc, self.options.label, _sourceline(root)))
+            return
+        self.stream = StreamingCheck(form_type, header, expected_lines=self._expected_lines(),
+                                     today=self.options.today, policy=self.options.policy,
+                                     parameters=self.options.parameters)
+
+    def _full(self) -> bool:
+        limit = self.options.max_errors
+        if limit is None:
+            return False
+        found = len(self.reading) + (self.stream.errors if self.stream is not None else 0)
+        return found >= limit
+
+    def _record(self, element: etree._Element) -> None:
+        index = self.count
+        self.count += 1
+        if self.stopped:
+            return
+        try:
+            line = from_element(element, ReimbursementLine, namespace=self.ns,
+                                path=f"$.lines[{index}]")
+        except (InvalidValue, InvalidType) as exc:
+            self.reading.append(_reading_finding(exc, self.options.label,
+                                                 _sourceline(element)))
+        else:
+            if self.stream is not None and not self.reading:
+                prefix = f"$.lines[{index}]"
+                for hit in self.stream.add(line):
+                    if hit.path.startswith(prefix):  # else located after the main pass
+                        rest = "$" + hit.path[len(prefix):]
+                        self.located[hit.path] = line_of_path(element, self.record_cls, rest,
+                                                              namespace=self.ns)
+        if self._full():
+            self.stopped = True
+
+    def run(self) -> etree._Element | None:
+        """The main pass; returns the root (without its lines) once the file is read."""
+        chunks = EventChunks(self.source, tags=[self.record_tag], limits=BATCH_LIMITS,
+                             progress=self.options.progress, name=self.options.label)
+        root: etree._Element | None = None
+        try:
+            for events in chunks:
+                last: etree._Element | None = None
+                for event, element in events:
+                    if root is None:
+                        root = element
+                        continue
+                    if event != "end" or element.tag != self.record_tag:
+                        continue
+                    if not self.started:
+                        self._start(root)
+                    self._record(element)
+                    last = element
+                if last is not None:
+                    _release(last)
+        finally:
+            chunks.close()
+        if root is not None:
+            for element in root.iter(self.record_tag):
+                parent = element.getparent()
+                if parent is not None:
+                    parent.remove(element)
+                break  # one at most is left (see _release)
+        return root
+
+    # -- after the main pass
+
+    def lines_again(self) -> Iterator[ReimbursementLine]:
+        """Read every line once more, in order (for the cross-line rules)."""
+        chunks = EventChunks(self.source, tags=[self.record_tag], limits=BATCH_LIMITS,
+                             name=self.options.label)
+        try:
+            for events in chunks:
+                last: etree._Element | None = None
+                for event, element in events:
+                    if event == "end" and element.tag == self.record_tag:
+                        yield from_element(element, ReimbursementLine, namespace=self.ns)
+                        last = element
+                if last is not None:
+                    _release(last)
+        finally:
+            chunks.close()
+
+    def locate(self, paths: list[str]) -> None:
+        """Find the lines of hits decided after their record was released (one pass)."""
+        wanted: dict[int, list[str]] = {}
+        for path in paths:
+            match = _LINE_INDEX.match(path)
+            if match is not None:
+                wanted.setdefault(int(match.group(1)), []).append(path)
+        if not wanted:
+            return
+        chunks = EventChunks(self.source, tags=[self.record_tag], limits=BATCH_LIMITS,
+                             name=self.options.label)
+        index = 0
+        try:
+            for events in chunks:
+                last: etree._Element | None = None
+                for event, element in events:
+                    if event != "end" or element.tag != self.record_tag:
+                        continue
+                    for path in wanted.get(index, ()):
+                        rest = "$" + path[len(f"$.lines[{index}]"):]
+                        self.located[path] = line_of_path(element, self.record_cls, rest,
+                                                          namespace=self.ns)
+                    index += 1
+                    last = element
+                if last is not None:
+                    _release(last)
+        finally:
+            chunks.close()
+
+
+_LINE_INDEX = re.compile(r"^\$\.lines\[([0-9]+)\]")
+
+
+def _release(last: etree._Element) -> None:
+    """Drop the records read so far: all but the last are removed, the last is emptied
+    (the parser may still be attached to it)."""
+    parent = last.getparent()
+    if parent is None:  # pragma: no cover - records sit in a list element
+        return
+    position = parent.index(last)
+    if position:
+        del parent[:position]
+    last.clear(keep_tail=True)  # type: ignore[call-arg]  # lxml-stubs lag
+
+
+def _check_batch(source: Source, kind: DocumentKind, validation: ValidationResult,
+                 options: _Options) -> CheckResult:
+    label = options.label
+    batch = _Batch(source, kind, options)
+    try:
+        root = batch.run()
+    except XmlError as exc:  # pragma: no cover - the schema pass read the same bytes
+        return CheckResult(label, kind.name, (_xml_finding(exc),), schema_valid=True,
+                           records=batch.count, complete=False, schema=validation.schema)
+
+    def result(findings: list[Finding], complete: bool) -> CheckResult:
+        kept, dropped = _capped(findings, options.max_errors)
+        return CheckResult(label, kind.name, kept, schema_valid=True, records=batch.count,
+                           complete=complete and not dropped and not batch.stopped,
+                           schema=validation.schema)
+
+    if root is None:  # pragma: no cover - the schema pass found a root
+        return result([], complete=False)
+    if not batch.started:  # a form without lines
+        batch._start(root)
+    stream = batch.stream
+    if batch.reading or stream is None:
+        return result(batch.reading, complete=True)
+    try:
+        form = load(root, ReimbursementForm, tag=kind.root, namespace=kind.namespace)
+    except (InvalidValue, InvalidType) as exc:
+        return result([_reading_finding(exc, label, _sourceline(root))], complete=True)
+    report = stream.finish(form, lines=None if batch.stopped else batch.lines_again)
+    batch.locate([f.path for f in report if f.path not in batch.located])
+    findings = []
+    for finding in report:
+        line = batch.located.get(finding.path)
+        if line is None:
+            line = line_of_path(root, kind.cls, finding.path, namespace=kind.namespace)
+        findings.append(attrs.evolve(finding, source=label, line=line))
+    return result(findings, complete=True)
+

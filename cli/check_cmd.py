@@ -1,0 +1,139 @@
+"""``cpas check``: schema and legal rule findings of documents and batches, in one run."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+from cpas.adapters.xml.checking import CheckResult, check_file
+from cpas.sdk.text import Lang, Text
+
+from .exitcodes import ExitCode, fail
+from .options import FORMAT_OPTION, LANG_OPTION, default_lang
+
+__all__ = ["check_command"]
+
+_OK = Text(fr="{file} : aucune erreur{details}", nl="{file}: geen fouten{details}",
+           en="{file}: no errors{details}")
+_NOT_OK = Text(fr="{file} : {errors} erreur(s){details}", nl="{file}: {errors} fout(en){details}",
+               en="{file}: {errors} error(s){details}")
+_WARNINGS = Text(fr=", {count} avertissement(s)", nl=", {count} waarschuwing(en)",
+                 en=", {count} warning(s)")
+_SCHEMA = Text(fr=" (schéma non respecté : règles non vérifiées)",
+               nl=" (schema niet gevolgd: regels niet gecontroleerd)",
+               en=" (schema not met: rules not checked)")
+_LINES = Text(fr=" ({count} lignes)", nl=" ({count} lijnen)", en=" ({count} lines)")
+_STOPPED = Text(fr=" ; vérification arrêtée avant la fin", nl="; controle vóór het einde gestopt",
+                en="; checking stopped before the end")
+_UNREADABLE = Text(fr="{file} : illisible : {reason}", nl="{file}: onleesbaar: {reason}",
+                   en="{file}: cannot be read: {reason}")
+
+
+class _Bar:
+    """A progress bar on stderr, started again for each pass over the file."""
+
+    def __init__(self, label: str) -> None:
+        self._label = label
+        self._bar: Any = None
+        self._done = 0
+
+    def __call__(self, read: int, total: int | None) -> None:
+        if self._bar is None or read < self._done:
+            self.close()
+            self._bar = click.progressbar(length=total or 0, label=self._label,
+                                          file=sys.stderr)
+            self._bar.__enter__()
+            self._done = 0
+        self._bar.update(read - self._done)
+        self._done = read
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+            self._bar = None
+
+
+def _on_terminal(stream: IO[str]) -> bool:
+    """A progress bar only for people: a terminal on stderr (and text output)."""
+    return stream.isatty()
+
+
+def _summary(result: CheckResult, lang: Lang) -> str:
+    details = ""
+    if result.warnings:
+        details += _WARNINGS.format(count=result.warnings).get(lang)
+    if result.records:
+        details += _LINES.format(count=result.records).get(lang)
+    if not result.schema_valid:
+        details += _SCHEMA.get(lang)
+    if result.errors or not result.ok:
+        text = _NOT_OK.format(file=result.source, errors=result.errors, details=details)
+    else:
+        text = _OK.format(file=result.source, details=details)
+    line = text.get(lang)
+    if not result.complete:
+        line += _STOPPED.get(lang)
+    return line
+
+
+@click.command("check")
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              metavar="YYYY-MM-DD",
+              help="Check deadlines against this date (default: deadlines against the "
+                   "clock are not checked).")
+@click.option("--max-errors", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Stop checking a file after N errors (default: report every error).")
+@FORMAT_OPTION
+@LANG_OPTION
+def check_command(files: tuple[Path, ...], today: dt.datetime | None, max_errors: int | None,
+                  fmt: str, lang: Lang | None) -> None:
+    """Check XML FILEs against their schema, then against the legal rules.
+
+    A file that breaks its schema gets its schema findings only (a document
+    that cannot be read is not checked further). A valid file is read and every
+    legal rule in force at its date runs. Each finding has the file, the line,
+    a path (XPath-like for the schema, $.field for the rules), a code, a
+    message in the chosen language and its legal reference. Reimbursement
+    batches are read line by line with flat memory.
+
+    Exit status: 0 no error (warnings allowed), 1 an error found, 4 a file
+    could not be read (4 wins over 1), 2 usage.
+    """
+    lang = lang or default_lang()
+    day = today.date() if today is not None else None
+    show_progress = fmt == "text" and _on_terminal(sys.stderr)
+    exit_code = ExitCode.OK
+    rows: list[dict[str, Any]] = []
+    for path in files:
+        bar = _Bar(str(path)) if show_progress else None
+        try:
+            result = check_file(path, today=day, max_errors=max_errors, progress=bar)
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            exit_code = ExitCode.IO_ERROR
+            rows.append({"source": str(path), "ok": False, "io_error": reason})
+            if fmt == "text":
+                click.echo(_UNREADABLE.format(file=path, reason=reason).get(lang), err=True)
+            continue
+        finally:
+            if bar is not None:
+                bar.close()
+        if not result.ok and exit_code is ExitCode.OK:
+            exit_code = ExitCode.INVALID
+        rows.append(result.to_dict(lang))
+        if fmt == "text":
+            for finding in result.findings:
+                click.echo(finding.render(lang))
+            click.echo(_summary(result, lang))
+    if fmt == "json":
+        click.echo(json.dumps({"ok": exit_code is ExitCode.OK, "files": rows},
+                              ensure_ascii=False, indent=2))
+    if exit_code is not ExitCode.OK:
+        fail(exit_code)
