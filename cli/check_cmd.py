@@ -14,7 +14,7 @@ from cpas.adapters.xml.checking import CheckResult, check_file
 from cpas.sdk.text import Lang, Text
 
 from .exitcodes import ExitCode, fail
-from .options import FORMAT_OPTION, LANG_OPTION, default_lang
+from .options import FORMAT_OPTION, LANG_OPTION, ProgressBar, default_lang
 
 __all__ = ["check_command"]
 
@@ -32,30 +32,6 @@ _STOPPED = Text(fr=" ; vérification arrêtée avant la fin", nl="; controle vó
                 en="; checking stopped before the end")
 _UNREADABLE = Text(fr="{file} : illisible : {reason}", nl="{file}: onleesbaar: {reason}",
                    en="{file}: cannot be read: {reason}")
-
-
-class _Bar:
-    """A progress bar on stderr, started again for each pass over the file."""
-
-    def __init__(self, label: str) -> None:
-        self._label = label
-        self._bar: Any = None
-        self._done = 0
-
-    def __call__(self, read: int, total: int | None) -> None:
-        if self._bar is None or read < self._done:
-            self.close()
-            self._bar = click.progressbar(length=total or 0, label=self._label,
-                                          file=sys.stderr)
-            self._bar.__enter__()
-            self._done = 0
-        self._bar.update(read - self._done)
-        self._done = read
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.__exit__(None, None, None)
-            self._bar = None
 
 
 def _on_terminal(stream: IO[str]) -> bool:
@@ -112,7 +88,7 @@ def check_command(files: tuple[Path, ...], today: dt.datetime | None, max_errors
     exit_code = ExitCode.OK
     rows: list[dict[str, Any]] = []
     for path in files:
-        bar = _Bar(str(path)) if show_progress else None
+        bar = ProgressBar(str(path)) if show_progress else None
         try:
             result = check_file(path, today=day, max_errors=max_errors, progress=bar)
         except OSError as exc:

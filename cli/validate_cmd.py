@@ -13,7 +13,7 @@ from cpas.adapters.xml.stream import ValidationResult, validate
 from cpas.sdk.text import Lang, Text
 
 from .exitcodes import ExitCode
-from .options import FORMAT_OPTION, LANG_OPTION, default_lang
+from .options import FORMAT_OPTION, LANG_OPTION, ProgressBar, default_lang
 
 __all__ = ["validate_command"]
 
@@ -33,34 +33,10 @@ def _use_progress_bar(stream: TextIO) -> bool:
     return stream.isatty()
 
 
-class _Bar:
-    """A progress bar on stderr, restarted when validation makes a second pass."""
-
-    def __init__(self, path: Path) -> None:
-        self._label = str(path)
-        self._bar: Any = None
-        self._done = 0
-
-    def __call__(self, read: int, total: int | None) -> None:
-        if self._bar is None or read < self._done:
-            self.close()
-            self._bar = click.progressbar(length=total or 0, label=self._label,
-                                          file=sys.stderr)
-            self._bar.__enter__()
-            self._done = 0
-        self._bar.update(read - self._done)
-        self._done = read
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.__exit__(None, None, None)
-            self._bar = None
-
-
 def _check(path: Path, max_errors: int | None, show_progress: bool) -> ValidationResult:
     if not show_progress:
         return validate(path, max_errors=max_errors)
-    bar = _Bar(path)
+    bar = ProgressBar(str(path))
     try:
         return validate(path, max_errors=max_errors, progress=bar)
     finally:
