@@ -10,6 +10,7 @@ converters normalise untrusted input and validators check the final form.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
@@ -21,14 +22,35 @@ from .errors import CpasError, InvalidType, InvalidValue, _Located
 __all__ = [
     "label",
     "locate",
+    "member",
     "new_id",
     "non_empty",
+    "opt_member",
     "opt_text",
     "text",
     "tuple_of",
 ]
 
 T = TypeVar("T")
+E = TypeVar("E", bound=enum.Enum)
+
+
+def member(kind: type[E], value: E | str) -> E:
+    """An enum member from itself or from its string value (the form used in XML)."""
+    if isinstance(value, kind):
+        return value
+    if isinstance(value, str):
+        try:
+            return kind(value)
+        except ValueError:
+            allowed = ", ".join(str(m.value) for m in kind)
+            raise InvalidValue(f"expected one of {allowed}", shown=repr(value)) from None
+    raise InvalidType(f"expected {kind.__name__}, got {type(value).__name__}")
+
+
+def opt_member(kind: type[E], value: E | str | None) -> E | None:
+    """Like :func:`member`, letting ``None`` through."""
+    return None if value is None else member(kind, value)
 
 
 def label(fr: str, nl: str, en: str | None = None) -> dict[str, Any]:

@@ -24,11 +24,11 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Iterable
-from typing import ClassVar, TypeVar
+from typing import ClassVar
 
 import attrs
 
-from .._model import label, locate, new_id, opt_text, text, tuple_of
+from .._model import label, locate, member, new_id, opt_member, opt_text, text, tuple_of
 from ..errors import InvalidType, InvalidValue
 from ..parties import Cpas, Person, Signature, SocialWorker
 from ..periods import DateRange, to_date, to_opt_date
@@ -270,55 +270,37 @@ class InvalidTransition(InvalidValue):
 
 # --- Converters ------------------------------------------------------------------------------
 
-E = TypeVar("E", bound=enum.Enum)
-
-
-def _member(kind: type[E], value: E | str) -> E:
-    if isinstance(value, kind):
-        return value
-    if isinstance(value, str):
-        try:
-            return kind(value)
-        except ValueError:
-            allowed = ", ".join(str(m.value) for m in kind)
-            raise InvalidValue(f"expected one of {allowed}", shown=repr(value)) from None
-    raise InvalidType(f"expected {kind.__name__}, got {type(value).__name__}")
-
-
-def _opt_member(kind: type[E], value: E | str | None) -> E | None:
-    return None if value is None else _member(kind, value)
-
 
 def _beneficiary_status(value: BeneficiaryStatus | str) -> BeneficiaryStatus:
-    return _member(BeneficiaryStatus, value)
+    return member(BeneficiaryStatus, value)
 
 
 def _piis_type(value: PiisType | str) -> PiisType:
-    return _member(PiisType, value)
+    return member(PiisType, value)
 
 
 def _opt_purpose(value: ActivationPurpose | str | None) -> ActivationPurpose | None:
-    return _opt_member(ActivationPurpose, value)
+    return opt_member(ActivationPurpose, value)
 
 
 def _party(value: CommitmentParty | str) -> CommitmentParty:
-    return _member(CommitmentParty, value)
+    return member(CommitmentParty, value)
 
 
 def _outcome(value: EvaluationOutcome | str) -> EvaluationOutcome:
-    return _member(EvaluationOutcome, value)
+    return member(EvaluationOutcome, value)
 
 
 def _lifecycle(value: PiisStatus | str) -> PiisStatus:
-    return _member(PiisStatus, value)
+    return member(PiisStatus, value)
 
 
 def _opt_closure(value: ClosureReason | str | None) -> ClosureReason | None:
-    return _opt_member(ClosureReason, value)
+    return opt_member(ClosureReason, value)
 
 
 def _opt_exemption(value: ExemptionReason | str | None) -> ExemptionReason | None:
-    return _opt_member(ExemptionReason, value)
+    return opt_member(ExemptionReason, value)
 
 
 def _flag(value: bool) -> bool:

@@ -32,11 +32,11 @@ import enum
 import re
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import ClassVar, TypeVar
+from typing import ClassVar
 
 import attrs
 
-from .._model import label, locate, new_id, opt_text, text, tuple_of
+from .._model import label, locate, member, new_id, opt_text, text, tuple_of
 from ..errors import InvalidType, InvalidValue
 from ..identifiers import Niss
 from ..money import Money, to_decimal
@@ -349,36 +349,20 @@ _RATE_LABELS: dict[RateCategory, Text] = {
 # --- Converters ------------------------------------------------------------------------------
 
 
-E = TypeVar("E", bound=enum.Enum)
-
-
-def _member(kind: type[E], value: E | str) -> E:
-    """An enum member from itself or from its string value."""
-    if isinstance(value, kind):
-        return value
-    if isinstance(value, str):
-        try:
-            return kind(value)
-        except ValueError:
-            allowed = ", ".join(str(m.value) for m in kind)
-            raise InvalidValue(f"expected one of {allowed}", shown=repr(value)) from None
-    raise InvalidType(f"expected {kind.__name__}, got {type(value).__name__}")
-
-
 def _form_type(value: FormType | str) -> FormType:
-    return _member(FormType, value)
+    return member(FormType, value)
 
 
 def _basis(value: LegalBasis | str) -> LegalBasis:
-    return _member(LegalBasis, value)
+    return member(LegalBasis, value)
 
 
 def _rate_category(value: RateCategory | str) -> RateCategory:
-    return _member(RateCategory, value)
+    return member(RateCategory, value)
 
 
 def _opt_category(value: BeneficiaryCategory | str | None) -> BeneficiaryCategory | None:
-    return None if value is None else _member(BeneficiaryCategory, value)
+    return None if value is None else member(BeneficiaryCategory, value)
 
 
 def _niss(value: Niss | str) -> Niss:
