@@ -20,19 +20,42 @@ import attrs
 from .errors import CpasError, InvalidType, InvalidValue, _Located
 
 __all__ = [
+    "XSD_FACETS",
+    "facets",
     "label",
     "locate",
     "member",
     "new_id",
     "non_empty",
+    "opt_count",
     "opt_member",
     "opt_text",
     "text",
+    "texts",
     "tuple_of",
 ]
 
 T = TypeVar("T")
 E = TypeVar("E", bound=enum.Enum)
+
+XSD_FACETS = "xsd_facets"
+"""Attribute under which :func:`facets` stores a converter's XSD facets."""
+
+
+def facets(conv: Callable[..., Any], **values: str) -> None:
+    """Declare the bounds a converter enforces, as XSD facets.
+
+    The schema generator reads them so that the published XSD refuses what the
+    model refuses: ``facets(_year, minInclusive="1900", maxInclusive="2999")``
+    right after the converter's definition (a statement, not a decorator: mypy's
+    attrs plugin accepts only plain named functions as converters). The facet
+    names are those of XML Schema 1.0.
+    """
+    allowed = {"minInclusive", "maxInclusive", "minExclusive", "maxExclusive"}
+    unknown = set(values) - allowed
+    if unknown:
+        raise ValueError(f"unsupported XSD facets: {sorted(unknown)}")
+    setattr(conv, XSD_FACETS, dict(values))
 
 
 def member(kind: type[E], value: E | str) -> E:
@@ -85,6 +108,9 @@ def _wrap_converter(conv: Callable[[Any], Any], name: str) -> Callable[[Any], An
         except _Located as exc:
             raise _relocated(exc, name) from None
 
+    declared = getattr(conv, XSD_FACETS, None)
+    if declared is not None:
+        setattr(converter, XSD_FACETS, declared)
     return converter
 
 
@@ -132,6 +158,30 @@ def text(value: str) -> str:
     if not value.strip():
         raise InvalidValue("must not be empty")
     return value
+
+
+def opt_count(value: int | None) -> int | None:
+    """Converter for an optional whole number that cannot be negative (counts, codes)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidType(f"expected a whole number, got {type(value).__name__}",
+                          shown=repr(value))
+    if value < 0:
+        raise InvalidValue("must not be negative", shown=str(value))
+    return value
+
+
+facets(opt_count, minInclusive="0")
+
+
+def texts(values: Iterable[str]) -> tuple[str, ...]:
+    """Converter for a sequence of required free texts (none of them blank)."""
+    items = tuple_of(str)(values)
+    for index, item in enumerate(items):
+        if not item.strip():
+            raise InvalidValue("must not be empty", path=f"$[{index}]")
+    return items
 
 
 def opt_text(value: str | None) -> str | None:

@@ -14,6 +14,13 @@ Layout of the generated schemas:
   simple types: ``Date``, ``Money``, ``Niss``, ``Kbo``, ``NisCode``, ``Iban``,
   ``Period`` and ``Lang``. Their patterns are the same strings the XML reader
   checks. Check digits (NISS, KBO, IBAN) are verified by the SDK, not by XSD 1.0.
+  It also holds ``NonBlankString``: the models refuse blank required texts
+  (identifiers, names, descriptions), so the schema does too. Only the language
+  variants inside a multilingual ``Text`` stay plain ``xs:string``.
+* Bounds that a model's converter enforces (a year from 1900 to 2999, a count
+  that cannot be negative, a rate from 0 to 100) are declared on the converter
+  with :func:`cpas.sdk._model.facets` and become ``minInclusive``/``maxInclusive``
+  facets of the element's type here, so the XSD refuses what the model refuses.
 * ``<kind>-1.xsd`` (``urn:be:cpas-sdk:<kind>:1``) imports the common schema
   and declares the root element, one global element per *record* class (the
   unit of streaming validation, with the same name as the record's elements
@@ -42,6 +49,7 @@ from typing import Any
 
 from lxml import etree
 
+from ...sdk._model import XSD_FACETS
 from ...sdk.lifedomains import LifeDomain
 from ...sdk.parties import Cpas, Organisation, Person, Signature, SignerRole, SocialWorker
 from ...sdk.periods import DateRange
@@ -177,6 +185,12 @@ _MEMBER_LABELS: dict[enum.Enum, Text] = {
 
 _SCALAR_BASE = {"Date": "xs:date", "Money": "xs:decimal"}
 
+NON_BLANK = "NonBlankString"
+_NON_BLANK_PATTERN = r"[\s\S]*\S[\s\S]*"
+_NON_BLANK_LABEL = _t("Texte libre contenant au moins un caractère autre qu'une espace",
+                      "Vrije tekst met minstens één teken dat geen spatie is",
+                      "Free text with at least one character that is not white space")
+
 
 def _class_label(cls: type) -> Text | None:
     own = cls.__dict__.get("LABEL")
@@ -280,6 +294,9 @@ def common_schema() -> bytes:
         else:
             _restriction(simple, _SCALAR_BASE.get(scalar.name, "xs:token"), scalar, problems,
                          scalar.name)
+    simple = _xs(root, "simpleType", name=NON_BLANK)
+    problems.annotate(simple, _NON_BLANK_LABEL, NON_BLANK)
+    _xs(_xs(simple, "restriction", base="xs:string"), "pattern", value=_NON_BLANK_PATTERN)
     problems.check()
     return _serialise(root)
 
@@ -332,8 +349,10 @@ class _DocumentBuilder:
         label = _field_label(cls, slot)
         where = f"{cls.__qualname__}.{slot.name}"
         occurs = {"minOccurs": "0"} if slot.optional else {}
+        blank_allowed = cls is Text
         if not slot.many:
-            self.declare(sequence, slot.element, slot.value, label, label, where, occurs)
+            self.declare(sequence, slot.element, slot.value, label, label, where, occurs,
+                         facets=_declared_facets(slot), blank_allowed=blank_allowed)
             return
         wrapper = _xs(sequence, "element", name=slot.element, **occurs)
         self.problems.annotate(wrapper, label, where)
@@ -342,18 +361,81 @@ class _DocumentBuilder:
         if not isinstance(slot.value, Scalar):
             item_label = _class_label(slot.value)
         self.declare(inner, str(slot.item), slot.value, item_label, label, f"{where} item",
-                     {"minOccurs": "0", "maxOccurs": "unbounded"})
+                     {"minOccurs": "0", "maxOccurs": "unbounded"}, blank_allowed=blank_allowed)
 
     def declare(self, parent: etree._Element, name: str, value: Scalar | type,
                 label: Text | None, field_label: Text | None, where: str,
-                occurs: dict[str, str]) -> None:
-        """An ``xs:element`` of the type of ``value`` (inline for a ``Literal``)."""
+                occurs: dict[str, str], *, facets: dict[str, str] | None = None,
+                blank_allowed: bool = False) -> None:
+        """An ``xs:element`` of the type of ``value`` (inline for a ``Literal``).
+
+        ``facets`` restrict the type in an anonymous simple type; a string that
+        may not be blank gets the common ``NonBlankString`` type.
+        """
         type_name = self.type_of(value, field_label)
+        if type_name == "xs:string" and not blank_allowed:
+            type_name = "c:" + NON_BLANK
+        if facets:
+            if type_name not in _BOUNDED_BASES:
+                raise XmlModelError(f"{where}: facets are supported on integers and decimals "
+                                    f"only, not on {type_name}")
+            type_name = self.bounded(type_name, facets)
         typed = {"type": type_name} if type_name is not None else {}
         element = _xs(parent, "element", name=name, **typed, **occurs)
         self.problems.annotate(element, label, where)
         if type_name is None and isinstance(value, Scalar):
             _restriction(_xs(element, "simpleType"), "xs:token", value, self.problems, where)
+
+    def bounded(self, base: str, facets: dict[str, str]) -> str:
+        """A named simple type: ``base`` restricted by ``facets``.
+
+        Named (``Integer1900To2999``, ``NonNegativeInteger``) rather than
+        anonymous so that validators' messages say which bounds were broken.
+        """
+        stem = _BOUNDED_BASES[base]
+        low = facets.get("minInclusive")
+        high = facets.get("maxInclusive")
+        if set(facets) - {"minInclusive", "maxInclusive"}:
+            raise XmlModelError(f"unsupported facets for a named bound: {sorted(facets)}")
+        if low == "0" and high is None:
+            name = "NonNegative" + stem
+        else:
+            name = f"{stem}{low or ''}To{high or ''}"
+        if name not in self.owners:
+            self.owners[name] = name
+            simple = etree.Element(f"{{{XS}}}simpleType", name=name)
+            self.types.append(simple)
+            self.problems.annotate(simple, _bounds_label(low, high), name)
+            restriction = _xs(simple, "restriction", base=base)
+            for facet in _FACET_ORDER:
+                if facet in facets:
+                    _xs(restriction, facet, value=facets[facet])
+        return name
+
+
+_BOUNDED_BASES = {"xs:integer": "Integer", "xs:decimal": "Decimal"}
+
+
+def _bounds_label(low: str | None, high: str | None) -> Text:
+    if high is None:
+        return _t(f"Nombre supérieur ou égal à {low}", f"Getal groter dan of gelijk aan {low}",
+                  f"Number greater than or equal to {low}")
+    if low is None:
+        return _t(f"Nombre inférieur ou égal à {high}", f"Getal kleiner dan of gelijk aan {high}",
+                  f"Number less than or equal to {high}")
+    return _t(f"Nombre de {low} à {high} inclus", f"Getal van {low} tot en met {high}",
+              f"Number from {low} to {high} inclusive")
+
+
+_FACET_ORDER = ("minExclusive", "minInclusive", "maxInclusive", "maxExclusive")
+
+
+def _declared_facets(slot: Slot) -> dict[str, str] | None:
+    """The XSD facets declared on the field's converter (see :func:`cpas.sdk._model.facets`)."""
+    declared = getattr(slot.attribute.converter, XSD_FACETS, None)
+    if declared is None:
+        return None
+    return dict(declared)
 
 
 def record_elements(cls: type, records: Iterable[type]) -> dict[type, str]:

@@ -29,7 +29,7 @@ from typing import ClassVar
 
 import attrs
 
-from .._model import instance, label, locate, new_id, opt_text, text, tuple_of
+from .._model import facets, instance, label, locate, new_id, opt_text, text, texts, tuple_of
 from ..errors import InvalidType, InvalidValue
 from ..parties import Cpas, Person, Signature, SocialWorker
 from ..periods import to_date, to_opt_date
@@ -124,19 +124,6 @@ _STATUS_LABELS: dict[ActionStatus, Text] = {
 }
 
 
-def _texts(values: Iterable[str]) -> tuple[str, ...]:
-    """A sequence of non-blank texts (needs, resources, obstacles)."""
-    items = tuple_of(str)(values)
-    for index, item in enumerate(items):
-        if not item.strip():
-            raise InvalidValue("must not be empty", path=f"$[{index}]")
-    return items
-
-
-def _domain_ids(values: Iterable[str]) -> tuple[str, ...]:
-    return _texts(values)
-
-
 def _score(value: int | None) -> int | None:
     if value is None:
         return None
@@ -146,6 +133,9 @@ def _score(value: int | None) -> int | None:
         raise InvalidValue(f"score must be between {SCORE_MIN} and {SCORE_MAX}",
                            shown=str(value))
     return value
+
+
+facets(_score, minInclusive=str(SCORE_MIN), maxInclusive=str(SCORE_MAX))
 
 
 def _moment(value: AssessmentMoment | str) -> AssessmentMoment:
@@ -204,11 +194,11 @@ class DomainAssessment:
         "Date de l'évaluation", "Datum van de meting", "Assessed on"))
     situation: str = attrs.field(converter=text, metadata=label(
         "Situation", "Situatie", "Situation"))
-    needs: tuple[str, ...] = attrs.field(default=(), converter=_texts, metadata=label(
+    needs: tuple[str, ...] = attrs.field(default=(), converter=texts, metadata=label(
         "Besoins", "Noden", "Needs"))
-    resources: tuple[str, ...] = attrs.field(default=(), converter=_texts, metadata=label(
+    resources: tuple[str, ...] = attrs.field(default=(), converter=texts, metadata=label(
         "Ressources et capacités", "Krachten en mogelijkheden", "Resources and capacities"))
-    obstacles: tuple[str, ...] = attrs.field(default=(), converter=_texts, metadata=label(
+    obstacles: tuple[str, ...] = attrs.field(default=(), converter=texts, metadata=label(
         "Obstacles", "Drempels", "Obstacles"))
     score: int | None = attrs.field(default=None, converter=_score, metadata=label(
         "Score (1 à 5)", "Score (1 tot 5)", "Score (1 to 5)"))
@@ -229,7 +219,7 @@ class ActionItem:
 
     id: str = attrs.field(factory=new_id, converter=text, metadata=label(
         "Identifiant", "Identificatie", "Identifier"))
-    domains: tuple[str, ...] = attrs.field(converter=_domain_ids, metadata=label(
+    domains: tuple[str, ...] = attrs.field(converter=texts, metadata=label(
         "Domaines de vie", "Levensdomeinen", "Life domains"))
     description: str = attrs.field(converter=text, metadata=label(
         "Description", "Omschrijving", "Description"))

@@ -33,7 +33,7 @@ from typing import ClassVar
 
 import attrs
 
-from .._model import instance, label, locate, new_id, text, tuple_of
+from .._model import facets, instance, label, locate, new_id, text, tuple_of
 from ..errors import InvalidValue
 from ..money import Money, to_decimal
 from ..parameters import Parameters
@@ -141,8 +141,14 @@ def _hours(value: Decimal | int | str) -> Decimal:
     return number
 
 
+facets(_hours, minInclusive="0")
+
+
 def _opt_hours(value: Decimal | int | str | None) -> Decimal | None:
     return None if value is None else _hours(value)
+
+
+facets(_opt_hours, minInclusive="0")
 
 
 def _share(value: Decimal | int | str) -> Decimal:

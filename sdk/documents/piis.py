@@ -28,7 +28,18 @@ from typing import ClassVar
 
 import attrs
 
-from .._model import label, locate, member, new_id, opt_member, opt_text, text, tuple_of
+from .._model import (
+    label,
+    locate,
+    member,
+    new_id,
+    opt_count,
+    opt_member,
+    opt_text,
+    text,
+    texts,
+    tuple_of,
+)
 from ..errors import InvalidType, InvalidValue
 from ..parties import Cpas, Person, Signature, SocialWorker
 from ..periods import DateRange, to_date, to_opt_date
@@ -309,24 +320,6 @@ def _flag(value: bool) -> bool:
     return value
 
 
-def _opt_code(value: int | None) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidType(f"expected an integer code, got {type(value).__name__}")
-    if value < 0:
-        raise InvalidValue("a code cannot be negative", shown=str(value))
-    return value
-
-
-def _str_tuple(values: Iterable[str]) -> tuple[str, ...]:
-    items = tuple_of(str)(values)
-    for index, item in enumerate(items):
-        if not item.strip():
-            raise InvalidValue("must not be empty", path=f"$[{index}]")
-    return items
-
-
 def _dates(values: Iterable[dt.date | str]) -> tuple[dt.date, ...]:
     if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
         raise InvalidType("expected a sequence of dates")
@@ -399,7 +392,7 @@ class Objective:
     description: str = attrs.field(
         converter=text, metadata=label("Description", "Omschrijving", "Description"))
     domains: tuple[str, ...] = attrs.field(
-        default=(), converter=_str_tuple,
+        default=(), converter=texts,
         metadata=label("Domaines de vie", "Levensdomeinen", "Life domains"))
     commitments: tuple[Commitment, ...] = attrs.field(
         default=(), converter=_commitments,
@@ -531,7 +524,7 @@ class Piis:
         metadata=label("Finalité de l'activation sociale", "Doel van de sociale activering",
                        "Purpose of social activation"))
     domains: tuple[str, ...] = attrs.field(
-        default=(), converter=_str_tuple,
+        default=(), converter=texts,
         metadata=label("Domaines d'action", "Actiedomeinen", "Domains of action"))
     objectives: tuple[Objective, ...] = attrs.field(
         default=(), converter=_objectives,
@@ -591,7 +584,7 @@ class Piis:
         default=None, converter=opt_text,
         metadata=label("Commentaire de clôture", "Commentaar bij afsluiting", "Closure comment"))
     form_b_code: int | None = attrs.field(
-        default=None, converter=_opt_code,
+        default=None, converter=opt_count,
         metadata=label("Code PIIS du formulaire B", "GPMI-code van formulier B",
                        "Form B PIIS code"))
     exemption_reason: ExemptionReason | None = attrs.field(

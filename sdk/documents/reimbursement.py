@@ -36,7 +36,7 @@ from typing import ClassVar
 
 import attrs
 
-from .._model import label, locate, member, new_id, opt_text, text, tuple_of
+from .._model import facets, label, locate, member, new_id, opt_count, opt_text, text, tuple_of
 from ..errors import InvalidType, InvalidValue
 from ..identifiers import Niss
 from ..money import Money, to_decimal
@@ -391,16 +391,6 @@ def _flag(value: bool) -> bool:
     return value
 
 
-def _opt_count(value: int | None) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidType(f"expected a whole number, got {type(value).__name__}")
-    if value < 0:
-        raise InvalidValue("must not be negative", shown=str(value))
-    return value
-
-
 def _opt_rate(value: Decimal | int | str | None) -> Decimal | None:
     if value is None:
         return None
@@ -408,6 +398,9 @@ def _opt_rate(value: Decimal | int | str | None) -> Decimal | None:
     if not Decimal(0) <= rate <= Decimal(100):
         raise InvalidValue("a rate is a percentage from 0 to 100", shown=str(rate))
     return rate
+
+
+facets(_opt_rate, minInclusive="0", maxInclusive="100")
 
 
 def _cpas(value: Cpas) -> Cpas:
@@ -514,7 +507,7 @@ class ReimbursementLine:
         default=RateCategory.STANDARD, converter=_rate_category,
         metadata=label("Catégorie de taux", "Categorie van percentage", "Rate category"))
     piis_code: int | None = attrs.field(
-        default=None, converter=_opt_count,
+        default=None, converter=opt_count,
         metadata=label("Code PIIS (formulaire B)", "GPMI-code (formulier B)",
                        "PIIS code (form B)"))
     income_exemption: Money | None = attrs.field(
@@ -569,12 +562,12 @@ class ReimbursementForm:
     submission_date: dt.date = attrs.field(
         converter=to_date, metadata=label("Date d'envoi", "Verzendingsdatum", "Submission date"))
     beneficiaries_year_before_last: int | None = attrs.field(
-        default=None, converter=_opt_count,
+        default=None, converter=opt_count,
         metadata=label("Moyenne mensuelle des bénéficiaires de l'avant-dernière année",
                        "Maandelijks gemiddelde van de begunstigden van het voorlaatste jaar",
                        "Monthly average of beneficiaries, year before last"))
     beneficiaries_three_years_before: int | None = attrs.field(
-        default=None, converter=_opt_count,
+        default=None, converter=opt_count,
         metadata=label("Moyenne mensuelle des bénéficiaires de l'année qui la précède",
                        "Maandelijks gemiddelde van de begunstigden van het jaar daarvoor",
                        "Monthly average of beneficiaries, the year before that"))

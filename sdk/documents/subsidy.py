@@ -34,7 +34,18 @@ from typing import ClassVar
 
 import attrs
 
-from .._model import instance, label, locate, new_id, non_empty, opt_text, text, tuple_of
+from .._model import (
+    facets,
+    instance,
+    label,
+    locate,
+    new_id,
+    non_empty,
+    opt_count,
+    opt_text,
+    text,
+    tuple_of,
+)
 from ..errors import InvalidType, InvalidValue
 from ..identifiers import Kbo
 from ..money import Money, to_decimal
@@ -199,14 +210,7 @@ def _year(value: int) -> int:
     return value
 
 
-def _opt_count(value: int | None) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidType("expected a whole number", shown=repr(value))
-    if value < 0:
-        raise InvalidValue("must not be negative", shown=str(value))
-    return value
+facets(_year, minInclusive="1900", maxInclusive="2999")
 
 
 def _opt_percent(value: Decimal | int | str | None) -> Decimal | None:
@@ -216,6 +220,9 @@ def _opt_percent(value: Decimal | int | str | None) -> Decimal | None:
     if number < 0:
         raise InvalidValue("a percentage must not be negative", shown=str(number))
     return number
+
+
+facets(_opt_percent, minInclusive="0")
 
 
 def _kind(value: ConventionKind | str) -> ConventionKind:
@@ -293,7 +300,7 @@ class Objective:
         "Identifiant", "Identificatie", "Id"))
     description: str = attrs.field(converter=text, metadata=label(
         "Description", "Omschrijving", "Description"))
-    target: int | None = attrs.field(default=None, converter=_opt_count, metadata=label(
+    target: int | None = attrs.field(default=None, converter=opt_count, metadata=label(
         "Nombre visé", "Beoogd aantal", "Target number"))
     section: Section | None = attrs.field(default=None, converter=_opt_section, metadata=label(
         "Section", "Afdeling", "Section"))
@@ -360,10 +367,10 @@ class Expense:
             "Aandeel van de werktijd besteed aan het project (%)",
             "Share of working time spent on the project (%)"))
     target_group_participants: int | None = attrs.field(
-        default=None, converter=_opt_count, metadata=label(
+        default=None, converter=opt_count, metadata=label(
             "Participants du groupe cible", "Deelnemers uit de doelgroep",
             "Target-group participants"))
-    participants: int | None = attrs.field(default=None, converter=_opt_count, metadata=label(
+    participants: int | None = attrs.field(default=None, converter=opt_count, metadata=label(
         "Participants au total", "Deelnemers in totaal", "Participants in all"))
     funded_elsewhere: bool = attrs.field(
         default=False, validator=instance(bool), metadata=label(
@@ -382,16 +389,16 @@ class Indicators:
 
     LABEL: ClassVar[Text] = Text(fr="Indicateurs", nl="Indicatoren", en="Indicators")
 
-    beneficiaries: int | None = attrs.field(default=None, converter=_opt_count, metadata=label(
+    beneficiaries: int | None = attrs.field(default=None, converter=opt_count, metadata=label(
         "Nombre de bénéficiaires (chacun compté une fois)",
         "Aantal begunstigden (elk één keer geteld)",
         "Number of beneficiaries (each counted once)"))
     social_integration_entitled: int | None = attrs.field(
-        default=None, converter=_opt_count, metadata=label(
+        default=None, converter=opt_count, metadata=label(
             "Dont ayants droit à l'intégration sociale",
             "Waarvan gerechtigden op maatschappelijke integratie",
             "Of whom entitled to social integration"))
-    in_trajectory: int | None = attrs.field(default=None, converter=_opt_count, metadata=label(
+    in_trajectory: int | None = attrs.field(default=None, converter=opt_count, metadata=label(
         "Dont suivis dans un trajet", "Waarvan begeleid in een traject",
         "Of whom followed in a trajectory"))
     social_integration_entitled_percent: Decimal | None = attrs.field(

@@ -358,7 +358,8 @@ def test_common_schema_holds_the_value_types() -> None:
     root = etree.fromstring(common_schema())
     assert root.get("targetNamespace") == COMMON_NAMESPACE
     names = [e.get("name") for e in root.iter(f"{{{XS}}}simpleType")]
-    assert names == ["Date", "Money", "Niss", "Kbo", "NisCode", "Iban", "Period", "Lang"]
+    assert names == ["Date", "Money", "Niss", "Kbo", "NisCode", "Iban", "Period", "Lang",
+                     "NonBlankString"]
     assert b"checksum" not in common_schema()
     assert "modulo 97" in common_schema().decode()
 
