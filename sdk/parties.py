@@ -2,23 +2,27 @@
 
 A CPAS is identified by its KBO/BCE number and its municipality's NIS code
 (domain.md, "Actors" and "Identifiers"); a person by a NISS. Signatures record
-who signed in which role and when.
+who signed in which role and when. A postal :class:`Address` may be given for a
+person, a CPAS or a partner: the beneficiary's residence is what makes a CPAS
+territorially competent (loi du 2 avril 1965, art. 1er).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 from typing import ClassVar
 
 import attrs
 
 from ._model import instance, label, locate, opt_text, text
+from .errors import InvalidType, InvalidValue
 from .identifiers import Kbo, NisCode, Niss
 from .periods import to_date, to_opt_date
 from .text import Lang, Text
 
-__all__ = ["Cpas", "Organisation", "Person", "Signature", "SignerRole", "SocialWorker"]
+__all__ = ["Address", "Cpas", "Organisation", "Person", "Signature", "SignerRole", "SocialWorker"]
 
 
 def _kbo(value: str | Kbo) -> Kbo:
@@ -37,6 +41,58 @@ def _niss(value: str | Niss) -> Niss:
     return Niss(value)
 
 
+_COUNTRY = re.compile(r"[A-Z]{2}")
+_BELGIAN_POSTAL_CODE = re.compile(r"[1-9][0-9]{3}")
+
+
+def _country(value: str) -> str:
+    code = text(value).strip().upper()
+    if not _COUNTRY.fullmatch(code):
+        raise InvalidValue("expected an ISO 3166-1 alpha-2 country code such as BE",
+                           shown=repr(value))
+    return code
+
+
+def _postal_code(instance: Address, attribute: attrs.Attribute[str], value: str) -> None:
+    if instance.country == "BE" and not _BELGIAN_POSTAL_CODE.fullmatch(value):
+        raise InvalidValue("a Belgian postal code has four digits, 1000 to 9999",
+                           shown=repr(value))
+
+
+@attrs.frozen(field_transformer=locate, kw_only=True)
+class Address:
+    """A postal address; Belgian by default (``country="BE"``, 4-digit postal code)."""
+
+    LABEL: ClassVar[Text] = Text(fr="Adresse", nl="Adres", en="Address")
+
+    street: str = attrs.field(converter=text, metadata=label("Rue", "Straat", "Street"))
+    house_number: str = attrs.field(converter=text, metadata=label(
+        "Numéro", "Huisnummer", "House number"))
+    box: str | None = attrs.field(default=None, converter=opt_text, metadata=label(
+        "Boîte", "Bus", "Box"))
+    postal_code: str = attrs.field(converter=text, validator=_postal_code, metadata=label(
+        "Code postal", "Postcode", "Postal code"))
+    municipality: str = attrs.field(converter=text, metadata=label(
+        "Commune", "Gemeente", "Municipality"))
+    country: str = attrs.field(default="BE", converter=_country, metadata=label(
+        "Pays (code ISO 3166-1 alpha-2)", "Land (ISO 3166-1 alpha-2-code)",
+        "Country (ISO 3166-1 alpha-2 code)"))
+
+    def lines(self) -> tuple[str, ...]:
+        """The address as printed on a letter (Belgian order: street and number first)."""
+        first = f"{self.street} {self.house_number}"
+        if self.box:
+            first += f" bte/bus {self.box}"
+        last = f"{self.postal_code} {self.municipality}"
+        return (first, last) if self.country == "BE" else (first, last, self.country)
+
+
+def _opt_address(value: Address | None) -> Address | None:
+    if value is None or isinstance(value, Address):
+        return value
+    raise InvalidType(f"expected an Address, got {type(value).__name__}")
+
+
 @attrs.frozen(field_transformer=locate)
 class Cpas:
     """A CPAS/OCMW (or, for a cluster convention, one of its members)."""
@@ -50,6 +106,8 @@ class Cpas:
         "Code INS de la commune", "NIS-code van de gemeente", "Municipality NIS code"))
     municipality: str | None = attrs.field(default=None, converter=opt_text, metadata=label(
         "Commune", "Gemeente", "Municipality"))
+    address: Address | None = attrs.field(default=None, converter=_opt_address, metadata=label(
+        "Adresse", "Adres", "Address"))
 
 
 @attrs.frozen(field_transformer=locate)
@@ -74,6 +132,8 @@ class Person:
         validator=attrs.validators.optional(attrs.validators.in_(("fr", "nl", "de", "en"))),
         metadata=label("Langue", "Taal", "Language"),
     )
+    address: Address | None = attrs.field(default=None, converter=_opt_address, metadata=label(
+        "Adresse de résidence", "Verblijfsadres", "Residence address"))
 
     @property
     def full_name(self) -> str:
@@ -101,6 +161,8 @@ class Organisation:
     name: str = attrs.field(converter=text, metadata=label("Nom", "Naam", "Name"))
     kbo: Kbo | None = attrs.field(default=None, converter=_opt_kbo, metadata=label(
         "Numéro d'entreprise (BCE)", "Ondernemingsnummer (KBO)", "Enterprise number"))
+    address: Address | None = attrs.field(default=None, converter=_opt_address, metadata=label(
+        "Adresse", "Adres", "Address"))
 
 
 class SignerRole(enum.Enum):

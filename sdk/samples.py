@@ -63,7 +63,7 @@ from .documents.subsidy import (
 from .documents.subsidy import Objective as SubsidyObjective
 from .lifedomains import DEFAULT_LIFE_DOMAINS
 from .money import Money
-from .parties import Cpas, Organisation, Person, Signature, SignerRole, SocialWorker
+from .parties import Address, Cpas, Organisation, Person, Signature, SignerRole, SocialWorker
 from .periods import DateRange
 
 __all__ = [
@@ -92,7 +92,9 @@ CPAS = Cpas(name="CPAS de Namur (exemple fictif)", kbo="0212345668", nis_code="9
 WORKER = SocialWorker(name="Camille Lefèvre", staff_id="AS-031")
 REPLACEMENT = SocialWorker(name="Joris Vermeulen", staff_id="AS-044")
 PERSON = Person(niss=fictitious_niss(dt.date(1993, 4, 12), 158), last_name="Ndiaye-Peeters",
-                first_name="Aïssatou", birth_date=dt.date(1993, 4, 12), language="fr")
+                first_name="Aïssatou", birth_date=dt.date(1993, 4, 12), language="fr",
+                address=Address(street="Rue de l'Exemple (fictive)", house_number="12",
+                                box="2", postal_code="5000", municipality="Namur"))
 PARTNER_FOREM = Organisation(name="Centre de formation Le Tremplin asbl (fictif)",
                              kbo="0876543270")
 PARTNER_COACH = Organisation(name="Jobcoaching Meuse scrl (fictive)", kbo="0412398765")

@@ -8,6 +8,7 @@ from decimal import Decimal
 from hypothesis import strategies as st
 
 from cpas.sdk import Iban, Kbo, Money, NisCode, Niss, Period
+from cpas.sdk.parties import Address
 
 
 def niss_digits(birth: dt.date, sequence: int, *, bis: int = 0) -> str:
@@ -73,3 +74,16 @@ def texts(min_size: int = 1, max_size: int = 60) -> st.SearchStrategy[str]:
     """Non-blank text including accents and other non-ASCII letters, no control chars."""
     alphabet = st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Co", "Cn", "Zl", "Zp"))
     return st.text(alphabet, min_size=min_size, max_size=max_size).filter(lambda s: s.strip() != "")
+
+
+def addresses() -> st.SearchStrategy[Address]:
+    """Belgian addresses (4-digit postal codes from 1000) and some foreign ones."""
+    belgian = st.builds(
+        Address, street=texts(max_size=40), house_number=texts(max_size=6),
+        box=st.none() | texts(max_size=4),
+        postal_code=st.integers(1000, 9999).map(str), municipality=texts(max_size=30))
+    foreign = st.builds(
+        Address, street=texts(max_size=40), house_number=texts(max_size=6),
+        postal_code=texts(max_size=10), municipality=texts(max_size=30),
+        country=st.sampled_from(["FR", "NL", "DE", "LU"]))
+    return belgian | foreign

@@ -31,7 +31,7 @@ from cpas.sdk.documents.bilan import (
     BilanSocial,
     DomainAssessment,
 )
-from strategies import kbo_values, nis_codes, niss_digits, niss_values, texts
+from strategies import addresses, kbo_values, nis_codes, niss_digits, niss_values, texts
 
 DOMAIN_IDS: tuple[str, ...] = tuple(d.id for d in DEFAULT_LIFE_DOMAINS)
 
@@ -42,14 +42,14 @@ def optional_texts() -> st.SearchStrategy[str | None]:
 
 def cpases() -> st.SearchStrategy[Cpas]:
     return st.builds(Cpas, name=texts(max_size=30), kbo=kbo_values(), nis_code=nis_codes(),
-                     municipality=optional_texts())
+                     municipality=optional_texts(), address=st.none() | addresses())
 
 
 def people() -> st.SearchStrategy[Person]:
     return st.builds(
         Person, niss=niss_values(), last_name=texts(max_size=30), first_name=texts(max_size=30),
         birth_date=st.none() | st.dates(dt.date(1940, 1, 1), dt.date(2005, 12, 31)),
-        language=st.sampled_from([None, "fr", "nl", "de"]))
+        language=st.sampled_from([None, "fr", "nl", "de"]), address=st.none() | addresses())
 
 
 def social_workers() -> st.SearchStrategy[SocialWorker]:

@@ -34,7 +34,7 @@ from cpas.sdk.documents.subsidy import (
     SubsidyConvention,
     SubsidySignature,
 )
-from strategies import amounts, kbos, nis_codes, niss_digits, texts
+from strategies import addresses, amounts, kbos, nis_codes, niss_digits, texts
 
 __all__ = [
     "cpas_values",
@@ -58,7 +58,8 @@ def _opt(strategy: st.SearchStrategy[T]) -> st.SearchStrategy[T | None]:
 
 
 def cpas_values() -> st.SearchStrategy[Cpas]:
-    return st.builds(Cpas, texts(max_size=40), kbos(), nis_codes(), _opt(texts(max_size=30)))
+    return st.builds(Cpas, texts(max_size=40), kbos(), nis_codes(), _opt(texts(max_size=30)),
+                     _opt(addresses()))
 
 
 def organisations() -> st.SearchStrategy[Organisation]:
@@ -72,7 +73,8 @@ def persons(draw: st.DrawFn) -> Person:
     niss = niss_digits(birth, draw(st.integers(1, 998)))
     return Person(niss=niss, last_name=draw(texts(max_size=30)),
                   first_name=draw(texts(max_size=30)), birth_date=draw(_opt(st.just(birth))),
-                  language=draw(st.sampled_from([None, "fr", "nl", "de"])))
+                  language=draw(st.sampled_from([None, "fr", "nl", "de"])),
+                  address=draw(_opt(addresses())))
 
 
 @st.composite

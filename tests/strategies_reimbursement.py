@@ -23,7 +23,7 @@ from cpas.sdk.documents.reimbursement import (
     ReimbursementForm,
     ReimbursementLine,
 )
-from strategies import amounts, kbo_values, nis_codes, nisses, texts
+from strategies import addresses, amounts, kbo_values, nis_codes, nisses, texts
 
 __all__ = [
     "compliant_forms",
@@ -47,7 +47,7 @@ def extreme_money() -> st.SearchStrategy[Money]:
 
 def cpas_values() -> st.SearchStrategy[Cpas]:
     return st.builds(Cpas, name=texts(), kbo=kbo_values(), nis_code=nis_codes(),
-                     municipality=st.none() | texts())
+                     municipality=st.none() | texts(), address=st.none() | addresses())
 
 
 def _file_numbers() -> st.SearchStrategy[str]:
