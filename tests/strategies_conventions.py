@@ -103,6 +103,8 @@ def _expenses(draw: st.DrawFn, sections: tuple[Section, ...]) -> Expense:
         participants=everyone,
         funded_elsewhere=draw(st.booleans()),
         note=draw(_opt(texts(max_size=20))),
+        person_ref=(draw(_opt(st.sampled_from(["d-1", "d-2", "dossier 2018/117"])))
+                    if category is ExpenseCategory.INVESTMENT else None),
     )
 
 

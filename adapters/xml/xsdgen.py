@@ -54,6 +54,7 @@ from ...sdk.lifedomains import LifeDomain
 from ...sdk.parties import Cpas, Organisation, Person, Signature, SignerRole, SocialWorker
 from ...sdk.periods import DateRange
 from ...sdk.text import LANGS, Text
+from ..files import write_atomically
 from .mapping import COMMON_SCALARS, Scalar, Slot, XmlModelError, slots
 
 __all__ = [
@@ -521,7 +522,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         target: Path = args.write
         target.mkdir(parents=True, exist_ok=True)
         for name, content in sorted(schemas.items()):
-            (target / name).write_bytes(content)
+            write_atomically(target / name, content)
             print(f"wrote {target / name}")
         return 0
     folder: Path = args.check

@@ -72,8 +72,10 @@ __all__ = [
     "amount_to_recover",
     "balance_due",
     "eligible_amount",
+    "eligible_amounts",
     "eligible_by_section",
     "eligible_expenses",
+    "investment_totals",
     "pro_rata_amount",
     "signature_stage",
     "subsidy_due",
@@ -344,8 +346,12 @@ class Expense:
     ``amount`` is the whole cost. For staff, ``staff_time_percent`` is the share of
     the person's time spent on the project; for a mixed audience,
     ``target_group_participants`` of ``participants`` (e.g. 6 of 20) belong to the
-    target group. Investments are recorded excluding VAT, one line per investment for
-    the CPAS or per person helped.
+    target group. Investments are recorded excluding VAT; ``person_ref`` says for
+    which person helped an investment was made (a pseudonymous reference of the
+    CPAS's file, never a NISS: the justification holds no nominative list), and
+    no ``person_ref`` means an investment of the CPAS itself. The 500 € cap applies
+    to the CPAS's investments together and to each person's (domain.md, "Subsidy
+    conventions").
     """
 
     LABEL: ClassVar[Text] = Text(fr="Dépense justifiée", nl="Verantwoorde uitgave",
@@ -377,6 +383,10 @@ class Expense:
             "Déjà financé par ailleurs", "Elders al gefinancierd", "Already funded elsewhere"))
     note: str | None = attrs.field(default=None, converter=opt_text, metadata=label(
         "Remarque", "Opmerking", "Note"))
+    person_ref: str | None = attrs.field(default=None, converter=opt_text, metadata=label(
+        "Référence de la personne aidée (dossier, pas de NISS)",
+        "Referentie van de geholpen persoon (dossier, geen INSZ)",
+        "Reference of the person helped (file reference, not a NISS)"))
 
 
 @attrs.frozen(field_transformer=locate, kw_only=True)
@@ -612,7 +622,10 @@ def _exact_eligible(expense: Expense) -> Decimal:
 
 
 def eligible_amount(expense: Expense, year: int, parameters: Parameters | None = None) -> Money:
-    """The eligible part of one expense line in ``year``.
+    """The eligible part of one expense line in ``year``, taken alone.
+
+    A convention's lines share the investment caps: use :func:`eligible_amounts`
+    for them.
 
     Staff costs count pro rata of the time spent on the project (no share given:
     nothing); for a mixed audience only the target group's share counts (6 of 20
@@ -629,6 +642,44 @@ def eligible_amount(expense: Expense, year: int, parameters: Parameters | None =
     return value
 
 
+def eligible_amounts(conv: SubsidyConvention,
+                     parameters: Parameters | None = None) -> tuple[Money, ...]:
+    """The eligible part of each expense line of ``conv``, in line order.
+
+    Like :func:`eligible_amount`, except that the investment cap is shared: the
+    CPAS's own investments (no ``person_ref``) count together up to
+    ``subsidy.investment_cap``, and so do the investments for each person helped
+    (domain.md, "Subsidy conventions": up to 500 € for the CPAS and up to 500 € per
+    person, from 2018). Within one holder the cap is used up in line order.
+    """
+    params = _params(parameters)
+    cap = params.money("subsidy.investment_cap", dt.date(conv.year, 1, 1))
+    left: dict[str | None, Money] = {}
+    out: list[Money] = []
+    for expense in conv.expenses:
+        if expense.funded_elsewhere:
+            out.append(Money.zero())
+            continue
+        value = pro_rata_amount(expense)
+        if expense.category is ExpenseCategory.INVESTMENT:
+            room = left.get(expense.person_ref, cap)
+            value = min(value, room)
+            left[expense.person_ref] = room - value
+        out.append(value)
+    return tuple(out)
+
+
+def investment_totals(conv: SubsidyConvention) -> dict[str | None, tuple[Money, tuple[int, ...]]]:
+    """Investments per holder (``None``: the CPAS), pro rata, with their line indexes."""
+    totals: dict[str | None, tuple[Money, tuple[int, ...]]] = {}
+    for index, expense in enumerate(conv.expenses):
+        if expense.category is not ExpenseCategory.INVESTMENT or expense.funded_elsewhere:
+            continue
+        amount, lines = totals.get(expense.person_ref, (Money.zero(), ()))
+        totals[expense.person_ref] = (amount + pro_rata_amount(expense), (*lines, index))
+    return totals
+
+
 def eligible_by_section(conv: SubsidyConvention,
                         parameters: Parameters | None = None) -> tuple[SectionAmount, ...]:
     """Eligible expenses per section, staff costs capped at the section's dated rate
@@ -638,15 +689,14 @@ def eligible_by_section(conv: SubsidyConvention,
     """
     params = _params(parameters)
     on = conv.rules_date()
+    amounts = eligible_amounts(conv, params)
     out: list[SectionAmount] = []
     for section in Section:
-        lines = [e for e in conv.expenses if e.section is section]
+        lines = [(e, amounts[i]) for i, e in enumerate(conv.expenses) if e.section is section]
         if not lines:
             continue
-        staff = Money.total(eligible_amount(e, conv.year, params) for e in lines
-                            if e.category is ExpenseCategory.STAFF)
-        other = Money.total(eligible_amount(e, conv.year, params) for e in lines
-                            if e.category is not ExpenseCategory.STAFF)
+        staff = Money.total(a for e, a in lines if e.category is ExpenseCategory.STAFF)
+        other = Money.total(a for e, a in lines if e.category is not ExpenseCategory.STAFF)
         cap = _staff_cap(conv, section, params, on)
         if cap is not None:
             staff = min(staff, cap)
@@ -665,12 +715,12 @@ def _staff_cap(conv: SubsidyConvention, section: Section, params: Parameters,
 
 
 def eligible_expenses(conv: SubsidyConvention, parameters: Parameters | None = None) -> Money:
-    """All eligible expenses of the convention (see :func:`eligible_amount`), with the
+    """All eligible expenses of the convention (see :func:`eligible_amounts`), with the
     staff-cost caps per section applied from 2017."""
     params = _params(parameters)
     by_section = Money.total(s.amount for s in eligible_by_section(conv, params))
-    rest = Money.total(eligible_amount(e, conv.year, params) for e in conv.expenses
-                       if e.section is None)
+    amounts = eligible_amounts(conv, params)
+    rest = Money.total(amounts[i] for i, e in enumerate(conv.expenses) if e.section is None)
     return by_section + rest
 
 

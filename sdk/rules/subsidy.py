@@ -20,6 +20,7 @@ from ..documents.subsidy import (
     SubsidySignature,
     eligible_by_section,
     eligible_expenses,
+    investment_totals,
     pro_rata_amount,
 )
 from ..findings import LegalRef, Severity
@@ -425,25 +426,31 @@ def investment_not_eligible(doc: SubsidyConvention, ctx: Context) -> Iterator[Hi
 @rule("SUB-INV-002", document=SubsidyConvention, severity=Severity.WARNING,
       legal=(_PAS_2018,), valid_from=dt.date(2018, 1, 1),
       message=Text(
-          fr="Investissement « {description} » de {amount} : seuls {cap} hors TVA sont éligibles "
-             "(par investissement du CPAS ou par personne aidée).",
-          nl="Investering ‘{description}’ van {amount}: slechts {cap} excl. btw is subsidiabel "
-             "(per investering van het OCMW of per geholpen persoon).",
-          en="Investment '{description}' of {amount}: only {cap} excluding VAT is eligible (per "
-             "CPAS investment or per person helped)."))
+          fr="Investissements {holder} : {amount} hors TVA au total, seuls {cap} sont éligibles "
+             "(plafond pour le CPAS, et plafond par personne aidée).",
+          nl="Investeringen {holder}: in totaal {amount} excl. btw, slechts {cap} is "
+             "subsidiabel (plafond voor het OCMW en plafond per geholpen persoon).",
+          en="Investments {holder}: {amount} excluding VAT in all, only {cap} is eligible (a cap "
+             "for the CPAS, and a cap per person helped)."))
 def investment_cap(doc: SubsidyConvention, ctx: Context) -> Iterator[Hit]:
-    """From 2018 an investment is eligible up to ``subsidy.investment_cap`` (500 € excl. VAT).
+    """From 2018 investments are eligible up to ``subsidy.investment_cap`` (500 € excl. VAT)
+    for the CPAS's own investments together, and as much for each person helped.
 
     SPP IS, PAS rules 2018: up to 500 € for the CPAS and up to 500 € per person helped;
-    domain.md, "Subsidy conventions".
+    domain.md, "Subsidy conventions". Lines are grouped by ``person_ref`` (none: the
+    CPAS); the finding points at the group's last line.
     """
     cap = ctx.parameters.money("subsidy.investment_cap", ctx.on)
-    for index, expense in enumerate(doc.expenses):
-        if expense.category is ExpenseCategory.INVESTMENT:
-            amount = pro_rata_amount(expense)
-            if amount > cap:
-                yield Hit(f"$.expenses[{index}].amount",
-                          {"description": expense.description, "amount": amount, "cap": cap})
+    for holder, (amount, lines) in investment_totals(doc).items():
+        if amount > cap:
+            who = _CPAS_HOLDER if holder is None else _PERSON_HOLDER.format(ref=holder)
+            yield Hit(f"$.expenses[{lines[-1]}].amount",
+                      {"holder": who, "amount": amount, "cap": cap})
+
+
+_CPAS_HOLDER = Text(fr="du CPAS", nl="van het OCMW", en="of the CPAS")
+_PERSON_HOLDER = Text(fr="pour la personne « {ref} »", nl="voor persoon ‘{ref}’",
+                      en="for person '{ref}'")
 
 
 @rule("SUB-STAFF-001", document=SubsidyConvention, severity=Severity.ERROR, legal=(_PAS,),

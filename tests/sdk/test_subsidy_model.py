@@ -33,6 +33,7 @@ from cpas.sdk.documents.subsidy import (
     amount_to_recover,
     balance_due,
     eligible_amount,
+    eligible_amounts,
     eligible_by_section,
     eligible_expenses,
     signature_stage,
@@ -296,3 +297,18 @@ def test_no_advance_when_the_last_signature_is_after_15_november() -> None:
     assert advance_payable(minister_on("2025-11-15")) == Money("42000.00")  # type: ignore[arg-type]
     assert advance_payable(minister_on("2025-11-20")) == Money.zero()  # type: ignore[arg-type]
 
+
+def test_investment_caps_are_shared_per_holder_in_eligible_amounts() -> None:
+    """From 2018: up to 500 € for the CPAS and 500 € per person helped (domain.md)."""
+    lines = (
+        Expense(category="investment", description="Étagères", amount="350"),
+        Expense(category="investment", description="Tables", amount="350"),
+        Expense(category="investment", description="Ordinateur", amount="700",
+                person_ref="dossier-3"),
+        Expense(category="operating", description="Tickets", amount="100"),
+    )
+    conv = _convention(expenses=lines)
+    # The CPAS: 350 € then the 150 € left of its 500 €; the person: 500 € of 700 €.
+    assert eligible_amounts(conv) == (Money("350.00"), Money("150.00"), Money("500.00"),
+                                      Money("100.00"))
+    assert eligible_expenses(conv) == Money("1100.00")

@@ -284,13 +284,28 @@ def test_sub_inv_001_investment_not_eligible_2015_2017() -> None:
 
 
 def test_sub_inv_002_investment_cap_from_2018() -> None:
-    """From 2018 investments up to 500 € excl. VAT (SPP IS, PAS rules 2018)."""
-    big = Expense(category="investment", description="Mobilier", amount="500.01",
-                  section="child_poverty")
-    (finding,) = _report(_good(expenses=(*_expenses(), big))).by_code("SUB-INV-002")
-    assert "500,00" in finding.text("fr")
-    at_cap = attrs.evolve(big, amount=Money("500.00"))
-    assert "SUB-INV-002" not in _report(_good(expenses=(*_expenses(), at_cap))).codes()
+    """From 2018 investments count up to 500 € excl. VAT for the CPAS's own investments
+    together, and up to 500 € per person helped (SPP IS, PAS rules 2018; domain.md)."""
+    def invest(amount: str, ref: str | None = None) -> Expense:
+        return Expense(category="investment", description="Matériel", amount=amount,
+                       section="child_poverty", person_ref=ref)
+
+    base = _expenses()  # holds one CPAS investment of 400 €
+    # For one person: 500.01 € is over the cap, 500 € is not.
+    (finding,) = _report(_good(expenses=(*base, invest("500.01", "d-9")))).by_code("SUB-INV-002")
+    assert finding.path == f"$.expenses[{len(base)}].amount"
+    assert "500,00" in finding.text("fr") and "500,01" in finding.text("fr")
+    assert "SUB-INV-002" not in _report(_good(expenses=(*base, invest("500", "d-9")))).codes()
+    # The CPAS: 400 € + 100 € reaches the cap; 400 € + 100.01 € is over it.
+    assert "SUB-INV-002" not in _report(_good(expenses=(*base, invest("100")))).codes()
+    (cpas,) = _report(_good(expenses=(*base, invest("100.01")))).by_code("SUB-INV-002")
+    assert "OCMW" in cpas.text("nl") and "500,01" in cpas.text("nl")
+    # Two persons at 450 € each, then 100 € more for the first: only d-1 is over (550 €).
+    people = _report(_good(expenses=(*base, invest("450", "d-1"), invest("450", "d-2"),
+                                     invest("100", "d-1"))))
+    (over,) = people.by_code("SUB-INV-002")
+    assert "'d-1'" in over.text("en") and "550.00" in over.text("en")
+    assert over.path == f"$.expenses[{len(base) + 2}].amount"
 
 
 def test_sub_staff_001_staff_cost_caps() -> None:
