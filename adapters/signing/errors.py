@@ -16,6 +16,8 @@ __all__ = [
     "KeyLoadError",
     "SignatureRefused",
     "SigningError",
+    "TimestampError",
+    "TokenError",
     "UnsafeContainer",
 ]
 
@@ -48,3 +50,18 @@ class SignatureRefused(SigningError):
     """Signing was refused: an existing signature does not verify, the policy forbids it…"""
 
     code = "SIGN-REFUSED"
+
+
+class TokenError(KeyLoadError):
+    """A PKCS#11 token or its key cannot be used (module, token, key, wrong PIN…).
+
+    The message never holds the PIN.
+    """
+
+    code = "SIGN-TOKEN"
+
+
+class TimestampError(SigningError):
+    """An RFC 3161 timestamp could not be obtained, or the token returned is not acceptable."""
+
+    code = "TSP-ERROR"

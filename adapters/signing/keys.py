@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Protocol
 
 import attrs
 from cryptography import x509
@@ -28,6 +29,7 @@ __all__ = [
     "ECDSA_SHA256",
     "ECDSA_SHA384",
     "RSA_SHA256",
+    "KeyLike",
     "PrivateKey",
     "SigningKey",
     "load_pem",
@@ -52,6 +54,29 @@ def _public_der(key: object) -> bytes:
         raise KeyLoadError("not a key")
     return bytes(public().public_bytes(serialization.Encoding.DER,
                                        serialization.PublicFormat.SubjectPublicKeyInfo))
+
+
+class KeyLike(Protocol):
+    """What the signer needs from a key: :class:`SigningKey` (file) or a token key.
+
+    :class:`cpas.adapters.signing.pkcs11.TokenKey` signs through PKCS#11 without the
+    private key ever leaving the token.
+    """
+
+    @property
+    def certificate(self) -> x509.Certificate:
+        """The signer's certificate."""
+
+    @property
+    def chain(self) -> tuple[x509.Certificate, ...]:
+        """Intermediate certificates, leaf's issuer first (no root needed)."""
+
+    @property
+    def signature_method(self) -> str:
+        """The XMLDSig SignatureMethod URI."""
+
+    def sign(self, data: bytes) -> bytes:
+        """The signature value over ``data`` in XMLDSig encoding (ECDSA: raw ``r‖s``)."""
 
 
 @attrs.frozen

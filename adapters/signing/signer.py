@@ -11,7 +11,8 @@
   with the data (signing.md §4).
 
 Data files are streamed through SHA-256 while they are written, never loaded
-whole. Signatures are baseline B-B: B-T timestamps (RFC 3161) are not produced yet.
+whole. Signatures are baseline B-B, or B-T when a timestamp provider is given
+(an RFC 3161 token over the signature value, signing.md §2).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import io
 import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography import x509
 
@@ -31,10 +33,13 @@ from ..xml.stream import validate
 from .container import ContainerReader, ContainerWriter, media_type_for, signature_index
 from .endorsement import Pin, endorsement_bytes
 from .errors import SignatureRefused
-from .keys import SigningKey
+from .keys import KeyLike
 from .policy import SigningPolicy, policy_for
 from .verify import ENDORSEMENTS, Status, inspect
 from .xades import DataReference, build_signature
+
+if TYPE_CHECKING:
+    from .timestamp import TimestampProvider
 
 __all__ = ["Clock", "add_signature", "sign_new", "utc_now"]
 
@@ -50,7 +55,7 @@ def _new_id() -> str:
     return f"S-{uuid.uuid4().hex}"
 
 
-def _check_key(key: SigningKey, when: dt.datetime) -> None:
+def _check_key(key: KeyLike, when: dt.datetime) -> None:
     cert = key.certificate
     if not cert.not_valid_before_utc <= when <= cert.not_valid_after_utc:
         raise SignatureRefused(
@@ -82,11 +87,15 @@ def _kind_of_file(path: Path) -> str | None:
 
 
 def sign_new(
-    output: str | Path, document: str | Path, *, key: SigningKey, role: SignerRole,
+    output: str | Path, document: str | Path, *, key: KeyLike, role: SignerRole,
     annexes: Sequence[str | Path] = (), clock: Clock = utc_now,
-    check_schema: bool = True,
+    check_schema: bool = True, timestamp: TimestampProvider | None = None,
 ) -> Path:
-    """Create ``output`` holding ``document`` (exact bytes), ``annexes/…`` and one signature."""
+    """Create ``output`` holding ``document`` (exact bytes), ``annexes/…`` and one signature.
+
+    ``timestamp`` (a :class:`~.timestamp.TimestampProvider`) makes the signature
+    baseline B-T; None (the default) gives B-B.
+    """
     document = Path(document)
     if check_schema:
         checked = validate(document)
@@ -116,7 +125,7 @@ def sign_new(
                 digest = writer.add_data(name, media, handle, source.stat().st_size)
                 references.append(DataReference(name, digest, media))
         signature = build_signature(references, key, role=role.value, signing_time=when,
-                                    signature_id=_new_id())
+                                    signature_id=_new_id(), timestamp=timestamp)
         writer.add_bytes("META-INF/signatures0.xml", signature)
         return writer.commit()
 
@@ -144,17 +153,24 @@ def _plan(policy: SigningPolicy | None, role: SignerRole,
 
 
 def add_signature(
-    container: str | Path, *, key: SigningKey, role: SignerRole,
+    container: str | Path, *, key: KeyLike, role: SignerRole,
     trust: Sequence[x509.Certificate], output: str | Path | None = None,
-    clock: Clock = utc_now,
+    clock: Clock = utc_now, timestamp: TimestampProvider | None = None,
+    tsa_trust: Sequence[x509.Certificate] | None = None,
+    crls: Sequence[x509.CertificateRevocationList] = (),
 ) -> Path:
-    """Add a signature to ``container`` (written to ``output``, by default in place)."""
+    """Add a signature to ``container`` (written to ``output``, by default in place).
+
+    ``timestamp`` makes the new signature B-T. Existing timestamps are checked
+    against ``tsa_trust`` (by default ``trust``); with ``crls`` the existing
+    signatures must also pass the revocation check (see :func:`~.verify.verify`).
+    """
     when = _now(clock)
     _check_key(key, when)
     source = Path(container)
     with ContainerWriter(output if output is not None else source) as writer:
         with ContainerReader(source) as reader:
-            found = inspect(reader, trust)
+            found = inspect(reader, trust, tsa_trust=tsa_trust, crls=crls)
             broken = [f"{s.file}: {'; '.join(s.reasons)}" for s in found.signers
                       if s.status is not Status.VALID]
             if found.problems or broken or not found.signers:
@@ -185,7 +201,7 @@ def add_signature(
                 references.append(DataReference(name, digest, "application/xml"))
             last = max(signature_index(f) or 0 for f in reader.signature_files)
         signature = build_signature(references, key, role=role.value, signing_time=when,
-                                    signature_id=_new_id())
+                                    signature_id=_new_id(), timestamp=timestamp)
         writer.add_bytes(f"META-INF/signatures{last + 1}.xml", signature)
         return writer.commit()
 

@@ -14,12 +14,12 @@ import attrs
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from ..files import write_atomically
 from .keys import PrivateKey, SigningKey
 
-__all__ = ["LABEL", "DemoPki", "certificate", "demo_pki", "name", "rsa_key"]
+__all__ = ["LABEL", "DemoPki", "certificate", "demo_pki", "name", "rsa_key", "tsa_certificate"]
 
 LABEL = "cpas-sdk THROW-AWAY TEST PKI"
 _START = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
@@ -59,6 +59,33 @@ def certificate(subject: str, key: PrivateKey, issuer: x509.Certificate | None,
                           key_cert_sign=ca, crl_sign=ca, encipher_only=False,
                           decipher_only=False)
     return builder.add_extension(usage, critical=True).sign(issuer_key, hashes.SHA256())
+
+
+def tsa_certificate(subject: str, key: PrivateKey, issuer: x509.Certificate,
+                    issuer_key: PrivateKey, *, start: dt.datetime = _START,
+                    end: dt.datetime = _END) -> x509.Certificate:
+    """A time-stamping authority's certificate: extended key usage timeStamping only,
+    critical (RFC 3161 §2.3), key usage digitalSignature and nonRepudiation."""
+    public = key.public_key()
+    usage = x509.KeyUsage(digital_signature=True, content_commitment=True,
+                          key_encipherment=False, data_encipherment=False, key_agreement=False,
+                          key_cert_sign=False, crl_sign=False, encipher_only=False,
+                          decipher_only=False)
+    return (x509.CertificateBuilder()
+            .subject_name(name(subject))
+            .issuer_name(issuer.subject)
+            .public_key(public)
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(start)
+            .not_valid_after(end)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+                issuer_key.public_key()), critical=False)
+            .add_extension(usage, critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]),
+                           critical=True)
+            .sign(issuer_key, hashes.SHA256()))
 
 
 @attrs.frozen

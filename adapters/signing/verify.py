@@ -12,10 +12,14 @@
    signature value verifies with that certificate's key and the declared
    algorithm; the signature covers every business file; the signed media
    types agree with the manifest.
-3. **Trust**: the signer's certificate chains to one of the ``trust`` anchors
-   given (never a system or web store), at ``at`` or else at the claimed
-   signing time; its key usage allows non-repudiation or digital signature.
-4. **Endorsements and policy**: an endorsing signature (the minister's) pins the
+3. **Timestamps** (B-T): each ``SignatureTimeStamp`` token is over this
+   signature value, intact, and from a TSA chaining to the trust anchors at its
+   ``genTime`` (:func:`~.timestamp.check_timestamp`).
+4. **Trust**: the signer's certificate chains to one of the ``trust`` anchors
+   given (never a system or web store), at ``at``, else at the timestamp's
+   ``genTime`` (B-T), else now; its key usage allows non-repudiation or digital
+   signature.
+5. **Endorsements and policy**: an endorsing signature (the minister's) pins the
    earlier signatures exactly; every data file is covered by a signature;
    the roles required by the document kind's policy are present.
 
@@ -30,6 +34,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import hashlib
+import itertools
 import zipfile
 import zlib
 from collections.abc import Sequence
@@ -68,7 +73,9 @@ __all__ = [
     "Status",
     "VerificationResult",
     "inspect",
+    "load_crls",
     "load_trust",
+    "revocation_reasons",
     "verify",
 ]
 
@@ -115,13 +122,26 @@ class SignerResult:
     """Signature files pinned by this signature's endorsement."""
     certificate_sha256: bytes | None = None
     signature_value_sha256: bytes | None = None
+    level: str = "B-B"
+    """``B-B``, or ``B-T`` when the signature carries a SignatureTimeStamp."""
+    timestamp_time: dt.datetime | None = None
+    """``genTime`` of a valid, trusted signature timestamp: proven existence time."""
+    timestamp_authority: str | None = None
+    """Subject of the TSA certificate of that timestamp."""
+    checked_at: dt.datetime | None = None
+    """The instant at which the signer's certificate chain was checked."""
 
     def to_dict(self) -> dict[str, Any]:
+        def iso(value: dt.datetime | None) -> str | None:
+            return value.isoformat() if value is not None else None
+
         return {
             "file": self.file, "status": self.status.value, "reasons": list(self.reasons),
             "signature_id": self.signature_id, "role": self.role, "subject": self.subject,
-            "issuer": self.issuer,
-            "signing_time": self.signing_time.isoformat() if self.signing_time else None,
+            "issuer": self.issuer, "signing_time": iso(self.signing_time),
+            "level": self.level, "timestamp_time": iso(self.timestamp_time),
+            "timestamp_authority": self.timestamp_authority,
+            "checked_at": iso(self.checked_at),
             "signed_files": list(self.signed_files), "endorses": list(self.endorses),
         }
 
@@ -174,14 +194,22 @@ SIGNING_TIME: Final = "signing-time"
 
 def verify(path: str | Path, trust: Sequence[x509.Certificate],
            at: dt.datetime | Literal["signing-time"] | None = None,
-           *, limits: ContainerLimits = DEFAULT_LIMITS) -> VerificationResult:
+           *, limits: ContainerLimits = DEFAULT_LIMITS,
+           tsa_trust: Sequence[x509.Certificate] | None = None,
+           crls: Sequence[x509.CertificateRevocationList] = ()) -> VerificationResult:
     """Verify a container against the ``trust`` anchors only (see the module docstring).
 
     ``at`` (timezone-aware; naive means UTC) is the instant at which the
-    certificate chains are checked; by default **now**. A B-B signature carries no
-    trusted time: its SigningTime is the signer's own claim, so trusting it by default
-    would let the holder of an expired key backdate a signature. Pass
-    ``at=SIGNING_TIME`` to check each chain at its claimed signing time on purpose.
+    certificate chains are checked. By default it is the ``genTime`` of the
+    signature's valid timestamp for a B-T signature (the proven time at which the
+    signature existed), and **now** for a B-B signature: its SigningTime is the
+    signer's own claim, so trusting it by default would let the holder of an
+    expired key backdate a signature. A datetime forces that instant for every
+    signature; ``at=SIGNING_TIME`` checks each chain at its claimed signing time on
+    purpose. Timestamp tokens are checked against ``tsa_trust`` (by default
+    ``trust``), at their own ``genTime``. With ``crls`` (see :func:`load_crls`)
+    every certificate of each signer's chain must be covered by a CRL of its
+    issuer that is not outdated at that instant, and not revoked before it.
     ``OSError`` is raised as is when the file cannot be read.
     """
     try:
@@ -190,7 +218,7 @@ def verify(path: str | Path, trust: Sequence[x509.Certificate],
         return VerificationResult(str(path), Status.INVALID, problems=(str(exc),))
     with reader:
         try:
-            return inspect(reader, trust, at)
+            return inspect(reader, trust, at, tsa_trust=tsa_trust, crls=crls)
         except ContainerError as exc:
             return VerificationResult(str(path), Status.INVALID, problems=(str(exc),))
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
@@ -243,7 +271,8 @@ def _check_value(parsed: ParsedSignature, cert: x509.Certificate) -> str | None:
 
 
 def _trust_reasons(leaf: x509.Certificate, others: Sequence[x509.Certificate],
-                   trust: Sequence[x509.Certificate], when: dt.datetime) -> list[str]:
+                   trust: Sequence[x509.Certificate], when: dt.datetime,
+                   crls: Sequence[x509.CertificateRevocationList] = ()) -> list[str]:
     reasons: list[str] = []
     for cert in (leaf, *others):
         if not cert.not_valid_before_utc <= when <= cert.not_valid_after_utc:
@@ -268,13 +297,59 @@ def _trust_reasons(leaf: x509.Certificate, others: Sequence[x509.Certificate],
                .extension_policies(ee_policy=verification.ExtensionPolicy.permit_all(),
                                    ca_policy=verification.ExtensionPolicy.webpki_defaults_ca()))
     try:
-        builder.build_client_verifier().verify(leaf, list(others))
+        verified = builder.build_client_verifier().verify(leaf, list(others))
     except verification.VerificationError as exc:
         if not reasons:
             reasons.append(f"certificate {_name(leaf.issuer)} → {_name(leaf.subject)} does "
                            f"not chain to the given trust anchors: {exc}")
         elif not any("not valid at" in r for r in reasons):  # pragma: no cover
             reasons.append(f"certificate chain rejected: {exc}")
+        return reasons
+    if crls:
+        reasons.extend(revocation_reasons(verified.chain, crls, when))
+    return reasons
+
+
+def load_crls(paths: Sequence[str | Path]) -> tuple[x509.CertificateRevocationList, ...]:
+    """Certificate revocation lists from files (PEM or DER, one CRL per file)."""
+    found: list[x509.CertificateRevocationList] = []
+    for path in paths:
+        data = Path(path).read_bytes()
+        try:
+            found.append(x509.load_pem_x509_crl(data) if b"-----BEGIN" in data
+                         else x509.load_der_x509_crl(data))
+        except ValueError:
+            raise ContainerError(f"{path}: not a certificate revocation list") from None
+    return tuple(found)
+
+
+def revocation_reasons(chain: Sequence[x509.Certificate],
+                        crls: Sequence[x509.CertificateRevocationList],
+                        when: dt.datetime) -> list[str]:
+    """Check every certificate of the validated ``chain`` (leaf first, anchor last) against
+    the CRLs given. Once CRLs are given, every certificate below the anchor needs one,
+    signed by its issuer and not outdated at ``when`` (fail closed)."""
+    reasons: list[str] = []
+    for cert, issuer in itertools.pairwise(chain):
+        usable = [c for c in crls if c.issuer == cert.issuer
+                  and c.is_signature_valid(issuer.public_key())]  # type: ignore[arg-type]
+        label = _name(cert.subject)
+        if not usable:
+            reasons.append(f"no CRL signed by {_name(cert.issuer)} was given: revocation of "
+                           f"{label} cannot be checked")
+            continue
+        current = [c for c in usable
+                   if c.next_update_utc is None or c.next_update_utc >= when]
+        if not current:
+            reasons.append(f"the CRLs of {_name(cert.issuer)} are outdated at "
+                           f"{when.isoformat()}")
+            continue
+        for crl in current:
+            entry = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
+            if entry is not None and entry.revocation_date_utc <= when:
+                reasons.append(f"certificate {label} was revoked on "
+                               f"{entry.revocation_date_utc.isoformat()}")
+                break
     return reasons
 
 
@@ -302,8 +377,11 @@ def _role(value: str | None) -> SignerRole | None:
 
 
 def inspect(reader: ContainerReader, trust: Sequence[x509.Certificate],
-            at: dt.datetime | Literal["signing-time"] | None = None) -> VerificationResult:
+            at: dt.datetime | Literal["signing-time"] | None = None, *,
+            tsa_trust: Sequence[x509.Certificate] | None = None,
+            crls: Sequence[x509.CertificateRevocationList] = ()) -> VerificationResult:
     """Verify an opened container (used by :func:`verify` and before adding a signature)."""
+    tsa_anchors = trust if tsa_trust is None else tsa_trust
     problems: list[str] = []
     try:
         manifest = reader.manifest()
@@ -336,7 +414,8 @@ def inspect(reader: ContainerReader, trust: Sequence[x509.Certificate],
             results[file] = SignerResult(file, Status.INVALID, (str(exc),))
             continue
         parsed[file] = sig
-        results[file] = _check_signature(file, sig, data, business, manifest, digest, trust, at)
+        results[file] = _check_signature(file, sig, data, business, manifest, digest, trust, at,
+                                         tsa_anchors, crls)
     if not reader.signature_files:
         problems.append("the container holds no signature")
 
@@ -409,9 +488,12 @@ def _check_signature(
     file: str, sig: ParsedSignature, data: Sequence[str], business: Sequence[str],
     manifest: dict[str, str], digest: Any, trust: Sequence[x509.Certificate],
     at: dt.datetime | Literal["signing-time"] | None,
+    tsa_trust: Sequence[x509.Certificate] = (),
+    crls: Sequence[x509.CertificateRevocationList] = (),
 ) -> SignerResult:
     invalid: list[str] = []
     untrusted: list[str] = []
+    stamped_at, authority = _check_timestamps(sig, tsa_trust, invalid, untrusted, crls)
     for uri, expected in sig.references:
         if uri not in data:
             invalid.append(f"references {uri!r}, which is not in the container (file removed, "
@@ -432,6 +514,7 @@ def _check_signature(
     leaf = next((c for c in sig.certificates
                  if hashlib.sha256(_der(c)).digest() == sig.certificate_digest), None)
     subject = issuer = None
+    when: dt.datetime | None = None
     if leaf is None:
         invalid.append("SigningCertificateV2 names no certificate of KeyInfo "
                        "(certificate substituted?)")
@@ -441,9 +524,10 @@ def _check_signature(
         if failure is not None:
             invalid.append(failure)
         when = (sig.signing_time if at == SIGNING_TIME
-                else _utc(at) if isinstance(at, dt.datetime) else dt.datetime.now(dt.UTC))
+                else _utc(at) if isinstance(at, dt.datetime)
+                else stamped_at if stamped_at is not None else dt.datetime.now(dt.UTC))
         others = [c for c in sig.certificates if c is not leaf]
-        untrusted.extend(_trust_reasons(leaf, others, trust, when))
+        untrusted.extend(_trust_reasons(leaf, others, trust, when, crls))
     if sig.role is not None and _role(sig.role) is None:
         untrusted.append(f"claimed role {sig.role!r} is not a known role")
     status = Status.INVALID if invalid else Status.UNTRUSTED if untrusted else Status.VALID
@@ -451,7 +535,38 @@ def _check_signature(
         file, status, tuple(invalid + untrusted), sig.signature_id, sig.role, subject, issuer,
         sig.signing_time, tuple(signed), (),
         hashlib.sha256(_der(leaf)).digest() if leaf is not None else None,
-        sig.signature_value_sha256)
+        sig.signature_value_sha256, level="B-T" if sig.timestamps else "B-B",
+        timestamp_time=stamped_at, timestamp_authority=authority,
+        checked_at=when)
+
+
+SIGNING_TIME_TOLERANCE = dt.timedelta(minutes=5)
+"""How far a claimed SigningTime may lie after its timestamp (clock drift) before it is
+reported: a signature cannot have been made after the time a TSA saw it."""
+
+
+def _check_timestamps(sig: ParsedSignature, trust: Sequence[x509.Certificate],
+                      invalid: list[str], untrusted: list[str],
+                      crls: Sequence[x509.CertificateRevocationList] = (),
+                      ) -> tuple[dt.datetime | None, str | None]:
+    """Check each SignatureTimeStamp; the earliest valid ``genTime`` and its TSA."""
+    if not sig.timestamps:
+        return None, None
+    from .timestamp import check_timestamp
+
+    best: tuple[dt.datetime, str | None] | None = None
+    for token, covered in sig.timestamps:
+        check = check_timestamp(token, covered, trust, crls=crls)
+        invalid.extend(f"signature timestamp: {r}" for r in check.invalid)
+        untrusted.extend(f"signature timestamp: {r}" for r in check.untrusted)
+        if check.valid and check.time is not None and (best is None or check.time < best[0]):
+            best = (check.time, check.authority)
+    if best is None:
+        return None, None
+    if sig.signing_time > best[0] + SIGNING_TIME_TOLERANCE:
+        untrusted.append(f"SigningTime {sig.signing_time.isoformat()} is after the signature "
+                         f"timestamp {best[0].isoformat()}")
+    return best
 
 
 def _apply_policy(policy: SigningPolicy, results: dict[str, SignerResult]) -> None:

@@ -25,6 +25,7 @@ import base64
 import datetime as dt
 import hashlib
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import attrs
 from cryptography import x509
@@ -33,7 +34,10 @@ from lxml import etree
 
 from ..xml.parser import Limits, XmlError, parse_bytes
 from .errors import SigningError
-from .keys import ECDSA_SHA256, ECDSA_SHA384, RSA_SHA256, SigningKey
+from .keys import ECDSA_SHA256, ECDSA_SHA384, RSA_SHA256, KeyLike
+
+if TYPE_CHECKING:
+    from .timestamp import TimestampProvider
 
 __all__ = [
     "ASIC_NS",
@@ -55,6 +59,7 @@ ASIC_NS = "http://uri.etsi.org/02918/v1.2.1#"
 DS_NS = "http://www.w3.org/2000/09/xmldsig#"
 XADES_NS = "http://uri.etsi.org/01903/v1.3.2#"
 EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
+C14N = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
 SHA256 = "http://www.w3.org/2001/04/xmlenc#sha256"
 SIGNED_PROPERTIES_TYPE = "http://uri.etsi.org/01903#SignedProperties"
 PROOF_OF_APPROVAL = "http://uri.etsi.org/01903/v1.2.2#ProofOfApproval"
@@ -110,10 +115,17 @@ def _digest_element(parent: etree._Element, digest: bytes) -> None:
 
 
 def build_signature(
-    references: Sequence[DataReference], key: SigningKey, *, role: str,
+    references: Sequence[DataReference], key: KeyLike, *, role: str,
     signing_time: dt.datetime, signature_id: str, commitment: str = PROOF_OF_APPROVAL,
+    timestamp: TimestampProvider | None = None,
 ) -> bytes:
-    """The bytes of one ``META-INF/signaturesN.xml`` file signing ``references``."""
+    """The bytes of one ``META-INF/signaturesN.xml`` file signing ``references``.
+
+    With a ``timestamp`` provider the signature is baseline B-T: an RFC 3161 token
+    over SHA-256(exc-C14N(``ds:SignatureValue``)) is added as
+    ``UnsignedSignatureProperties/SignatureTimeStamp`` (outside SignedInfo, so the
+    XMLDSig signature stays valid).
+    """
     if not references:
         raise SigningError("nothing to sign: no data file")
     if signing_time.tzinfo is None:
@@ -166,6 +178,15 @@ def build_signature(
 
     props_digest.text = _b64(hashlib.sha256(c14n(props)).digest())
     value.text = _b64(key.sign(c14n(signed_info)))
+    if timestamp is not None:
+        from .timestamp import request_timestamp
+
+        token = request_timestamp(timestamp, c14n(value))
+        unsigned = _sub(_sub(qualifying, f"{_XADES}UnsignedProperties"),
+                        f"{_XADES}UnsignedSignatureProperties")
+        stamp = _sub(unsigned, f"{_XADES}SignatureTimeStamp", Id=f"{sid}-timestamp")
+        _sub(stamp, f"{_DS}CanonicalizationMethod", Algorithm=EXC_C14N)
+        _sub(stamp, f"{_XADES}EncapsulatedTimeStamp", _b64(token))
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
@@ -196,6 +217,8 @@ class ParsedSignature:
     commitment: str | None
     signed_properties_ok: bool
     """True when the SignedProperties digest matches."""
+    timestamps: tuple[tuple[bytes, bytes], ...] = ()
+    """``(RFC 3161 token, timestamped bytes)`` of each SignatureTimeStamp (B-T)."""
 
 
 def _fail(source: str, reason: str) -> InvalidSignatureFile:
@@ -288,6 +311,7 @@ def parse_signature(data: bytes, source: str) -> ParsedSignature:
     props_id = props.get("Id")
     if not props_id:
         raise _fail(source, "SignedProperties has no Id")
+    timestamps = _timestamps(qualifying, value, source)
 
     data_refs: list[tuple[str, bytes]] = []
     ref_uris: dict[str, str] = {}
@@ -395,4 +419,45 @@ def parse_signature(data: bytes, source: str) -> ParsedSignature:
         signature_value_sha256=hashlib.sha256(c14n(value)).digest(),
         references=tuple(data_refs), media_types=media, certificates=tuple(certificates),
         certificate_digest=cert_digest, signing_time=when.astimezone(dt.UTC), role=role,
-        commitment=commitment, signed_properties_ok=props_ok)
+        commitment=commitment, signed_properties_ok=props_ok, timestamps=timestamps)
+
+
+def _timestamps(qualifying: etree._Element, value: etree._Element,
+                source: str) -> tuple[tuple[bytes, bytes], ...]:
+    """The SignatureTimeStamp tokens of UnsignedProperties, with the bytes they cover."""
+    extra = [c for c in _children(qualifying)
+             if c.tag not in (f"{_XADES}SignedProperties", f"{_XADES}UnsignedProperties")]
+    if extra:
+        raise _fail(source, f"unexpected {etree.QName(extra[0]).localname} in "
+                            "QualifyingProperties")
+    unsigned = [c for c in _children(qualifying) if c.tag == f"{_XADES}UnsignedProperties"]
+    if not unsigned:
+        return ()
+    if len(unsigned) > 1:
+        raise _fail(source, "more than one UnsignedProperties")
+    parts = _children(unsigned[0])
+    if [p.tag for p in parts] != [f"{_XADES}UnsignedSignatureProperties"]:
+        raise _fail(source, "UnsignedProperties must hold exactly one "
+                            "UnsignedSignatureProperties")
+    found: list[tuple[bytes, bytes]] = []
+    for stamp in _children(parts[0]):
+        if stamp.tag != f"{_XADES}SignatureTimeStamp":
+            raise _fail(source, f"unsigned property {etree.QName(stamp).localname} is not "
+                                "supported (SignatureTimeStamp only)")
+        steps = _children(stamp)
+        method = C14N
+        if steps and steps[0].tag == f"{_DS}CanonicalizationMethod":
+            method = steps[0].get("Algorithm") or ""
+            steps = steps[1:]
+        if method not in (EXC_C14N, C14N):
+            raise _fail(source, f"SignatureTimeStamp canonicalization {method!r} not accepted")
+        if [s.tag for s in steps] != [f"{_XADES}EncapsulatedTimeStamp"]:
+            raise _fail(source, "a SignatureTimeStamp must hold one EncapsulatedTimeStamp "
+                                "(no Include, ReferenceInfo or XMLTimeStamp)")
+        token = _decode(steps[0].text, source, "EncapsulatedTimeStamp")
+        covered = c14n(value) if method == EXC_C14N else etree.tostring(
+            value, method="c14n", exclusive=False, with_comments=False)
+        found.append((token, covered))
+    if not found:
+        raise _fail(source, "UnsignedSignatureProperties holds no SignatureTimeStamp")
+    return tuple(found)

@@ -23,7 +23,8 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 
 from cpas.adapters.signing.keys import PrivateKey, SigningKey
 from cpas.adapters.signing.signer import add_signature, sign_new
-from cpas.adapters.signing.testpki import certificate, rsa_key
+from cpas.adapters.signing.testpki import certificate, rsa_key, tsa_certificate
+from cpas.adapters.signing.testtsa import LocalTsa
 from cpas.adapters.xml.documents import to_xml
 from cpas.sdk.parties import SignerRole
 from cpas.sdk.samples import sample_set
@@ -34,6 +35,9 @@ EXPIRED_FROM = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 EXPIRED_UNTIL = dt.datetime(2024, 6, 1, tzinfo=dt.UTC)
 """Validity of the expired certificate (before :data:`SIGNED_AT`)."""
 
+
+TIMESTAMPED_AT = dt.datetime(2025, 6, 2, 9, 31, 7, tzinfo=dt.UTC)
+"""The genTime the test TSAs write (shortly after :data:`SIGNED_AT`)."""
 
 _START = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 _END = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
@@ -53,6 +57,13 @@ class Pki:
     p384: SigningKey
     expired: SigningKey
     stranger: SigningKey
+    tsa: LocalTsa
+    """The test TSA, certified by the intermediate CA (B-T signatures)."""
+    stranger_tsa: LocalTsa
+    """A TSA certified by the other root: not trusted by :attr:`root`."""
+    root_key: PrivateKey
+    intermediate_key: PrivateKey
+    """CA keys, to issue CRLs in revocation tests."""
 
     @property
     def root_pem(self) -> Path:
@@ -101,6 +112,8 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
         chain = (issuer,) if issuer is inter else ()
         return SigningKey(key, cert, chain)
 
+    tsa_key = ec.generate_private_key(ec.SECP256R1())
+    other_tsa_key = rsa_key()
     (folder / "root.pem").write_bytes(root.public_bytes(serialization.Encoding.PEM))
     (folder / "other-root.pem").write_bytes(other.public_bytes(serialization.Encoding.PEM))
     return Pki(
@@ -111,6 +124,12 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
         p384=signer("Signataire P-384", ec.generate_private_key(ec.SECP384R1())),
         expired=signer("Expired Signer", rsa_key(), start=EXPIRED_FROM, end=EXPIRED_UNTIL),
         stranger=signer("Stranger", rsa_key(), issuer=other, issuer_key=other_key),
+        tsa=LocalTsa(tsa_key, tsa_certificate("Test TSA", tsa_key, inter, inter_key), (inter,),
+                     clock=clock_at(TIMESTAMPED_AT)),
+        stranger_tsa=LocalTsa(other_tsa_key, tsa_certificate("Stranger TSA", other_tsa_key,
+                                                             other, other_key),
+                              clock=clock_at(TIMESTAMPED_AT)),
+        root_key=root_key, intermediate_key=inter_key,
     )
 
 
