@@ -16,6 +16,7 @@ from cpas.sdk.rules import all_rules
 from cpas.sdk.text import Lang
 
 from .adapters_cmd import adapters
+from .bcss_cmd import bcss
 from .check_cmd import check_command
 from .convert_cmd import convert_command
 from .demo_cmd import demo_command
@@ -112,6 +113,7 @@ cli.add_command(validate_command)
 cli.add_command(check_command)
 cli.add_command(sign_command)
 cli.add_command(verify_command)
+cli.add_command(bcss)
 
 
 def main(argv: list[str] | None = None) -> int:
