@@ -18,6 +18,7 @@ import click
 from cpas.adapters.files import write_atomically
 from cpas.adapters.legacy.convert import convert, rejects_csv
 from cpas.adapters.legacy.samples import partnership_xlsx, reimbursement_csv
+from cpas.adapters.signing.ebox import Message, Recipient, pack, verify_package
 from cpas.adapters.signing.signer import add_signature, sign_new
 from cpas.adapters.signing.testpki import LABEL, demo_pki
 from cpas.adapters.signing.verify import Status, load_trust, verify
@@ -118,7 +119,7 @@ def demo_command(out: Path, today: dt.datetime, lang: Lang | None) -> int:
         click.echo(f"   {finding.render(lang)}")
 
     problems += _legacy_step(out / "legacy-forms", lang)
-    problems += _signing_step(out / "signed", docs_dir / "subsidy.xml")
+    problems += _signing_step(out / "signed", docs_dir / "subsidy.xml", out / "schemas")
 
     written = export(out / "schemas")
     click.echo(f"11. {len(written)} XSD schemas -> {out / 'schemas'}")
@@ -152,9 +153,14 @@ def _legacy_step(folder: Path, lang: Lang) -> int:
     return 0 if expected else 1
 
 
-def _signing_step(folder: Path, convention: Path) -> int:
+DEMO_RECIPIENT = "0300000016"
+"""A fictitious enterprise number (valid mod-97 check) standing for the recipient."""
+
+
+def _signing_step(folder: Path, convention: Path, schemas: Path) -> int:
     """Sign the subsidy convention as the CPAS president and directeur général, then as
-    the minister (stage 2), with a throw-away test PKI; verify against its root only."""
+    the minister (stage 2), with a throw-away test PKI; verify against its root only.
+    Then pack it into an e-Box-style export package and verify that end to end."""
     pki = demo_pki(folder / "test-pki")
     container = folder / "subsidy-convention.asice"
     sign_new(container, convention, key=pki.president, role=SignerRole.PRESIDENT)
@@ -166,4 +172,15 @@ def _signing_step(folder: Path, convention: Path) -> int:
     click.echo(f"10. Subsidy convention signed ({roles}) -> {container}")
     click.echo(f"    verification: {result.status.value}; keys from a {LABEL}, not for real use;")
     click.echo(f"    check it yourself: cpas verify {container} --trust {pki.root_pem}")
-    return 0 if result.status is Status.VALID else 1
+    message = Message(Recipient.enterprise(DEMO_RECIPIENT), sender=CPAS.kbo,
+                      message_type_id="cpas-sdk-demo-subsidy-convention",
+                      subject="Convention de subside PAS signée (démonstration)", language="fr",
+                      body="Convention signée par le président, le directeur général et le "
+                           "ministre (clés de test).")
+    package = pack(folder / "subsidy-convention-ebox.zip", [container], message, trust=trust)
+    checked = verify_package(package, trust)
+    click.echo(f"    e-Box export package -> {package}: {checked.status.value}")
+    click.echo(f"    check it yourself: cpas ebox verify {package} --trust {pki.root_pem}")
+    click.echo(f"    or with Debian tools only: bash docs/verify-by-hand.sh -t {pki.root_pem} "
+               f"-s {schemas} {package}")
+    return 0 if result.status is Status.VALID and checked.status is Status.VALID else 1

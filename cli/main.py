@@ -20,6 +20,7 @@ from .bcss_cmd import bcss
 from .check_cmd import check_command
 from .convert_cmd import convert_command
 from .demo_cmd import demo_command
+from .ebox_cmd import ebox
 from .exchange_cmd import exchange
 from .exitcodes import TABLE, ExitCode
 from .options import FORMAT_OPTION, LANG_OPTION, default_lang
@@ -114,6 +115,7 @@ cli.add_command(check_command)
 cli.add_command(sign_command)
 cli.add_command(verify_command)
 cli.add_command(bcss)
+cli.add_command(ebox)
 
 
 def main(argv: list[str] | None = None) -> int:

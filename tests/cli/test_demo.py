@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from lxml import etree
 
@@ -95,3 +98,33 @@ def test_demo_signs_the_convention_with_three_roles(tmp_path: Path) -> None:
     untrusted = CliRunner().invoke(cli, ["verify", str(container), "--trust",
                                          str(other / "signed" / "test-pki" / "root.pem")])
     assert untrusted.exit_code == 3
+
+
+BY_HAND = Path(__file__).resolve().parents[2] / "docs" / "verify-by-hand.sh"
+_TOOLS = ("sha256sum", "unzip", "zipinfo", "xmlsec1", "xmlstarlet", "openssl", "xmllint")
+
+
+def test_demo_packs_the_convention_for_the_ebox(tmp_path: Path) -> None:
+    """Issue 5 item 4: the signed convention is packed into an e-Box export package,
+    verified, and its place printed; `cpas ebox verify` and the by-hand script (Debian
+    tools only, run as the demo prints it) accept it."""
+    out = tmp_path / "demo"
+    result = CliRunner().invoke(cli, ["demo", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    package = out / "signed" / "subsidy-convention-ebox.zip"
+    root = out / "signed" / "test-pki" / "root.pem"
+    assert f"e-Box export package -> {package}: valid" in result.output
+    checked = CliRunner().invoke(cli, ["ebox", "verify", str(package), "--trust", str(root),
+                                       "--format", "json"])
+    assert checked.exit_code == 0, checked.output
+    roles = json.loads(checked.output)["attachments"][0]["container"]["roles_present"]
+    assert sorted(roles) == ["directeur_general", "minister", "president"]
+    missing = [t for t in _TOOLS if shutil.which(t) is None]
+    if missing:
+        pytest.skip(f"missing Debian tools for docs/verify-by-hand.sh: {missing}")
+    line = next(x for x in result.output.splitlines() if "verify-by-hand.sh" in x)
+    command = line.split("only: ", 1)[1].split()
+    assert command[:2] == ["bash", "docs/verify-by-hand.sh"]
+    done = subprocess.run([command[0], str(BY_HAND), *command[2:]],  # noqa: S603
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
