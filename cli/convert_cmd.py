@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
+import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import click
 
@@ -17,7 +19,7 @@ from cpas.adapters.legacy.reading import LegacyFileError
 from cpas.sdk.text import Lang, Text
 
 from .exitcodes import ExitCode, fail
-from .options import FORMAT_OPTION, LANG_OPTION, default_lang
+from .options import FORMAT_OPTION, LANG_OPTION, ProgressBar, default_lang
 
 __all__ = ["convert_command"]
 
@@ -33,16 +35,46 @@ _NOTHING = Text(fr="aucun fichier écrit : corrigez les lignes rejetées ou util
 _IGNORED = Text(fr="colonnes ignorées : {names}", nl="genegeerde kolommen: {names}",
                 en="columns ignored: {names}")
 _WROTE = Text(fr="écrit : {path}", nl="geschreven: {path}", en="written: {path}")
-_MANY = Text(fr="plusieurs conventions : -o doit être un dossier, pas -",
-             nl="meerdere overeenkomsten: -o moet een map zijn, niet -",
-             en="several conventions: -o must be a folder, not -")
+_MANY = Text(fr="plusieurs documents : -o doit être un dossier, pas -",
+             nl="meerdere documenten: -o moet een map zijn, niet -",
+             en="several documents: -o must be a folder, not -")
 _DELIMITERS = {";": ";", ",": ",", "tab": "\t", "\\t": "\t", "\t": "\t"}
 
 
-def _read_input(source: str) -> bytes:
+def _input(source: str) -> bytes | Path:
+    """stdin's bytes for ``-`` (a pipe can be read only once), else the path (streamed)."""
     if source == "-":
         return sys.stdin.buffer.read()
-    return Path(source).read_bytes()
+    path = Path(source)
+    if not path.is_file():
+        with path.open("rb"):  # raises the OSError that names the problem
+            pass
+    return path
+
+
+def _show_progress(fmt: str, stream: TextIO) -> bool:
+    """A progress bar only for people: text output, a terminal on stderr, not under CI."""
+    return fmt == "text" and stream.isatty() and not os.environ.get("CI")
+
+
+class _LateBar:
+    """A progress bar that appears only once the work has lasted a second."""
+
+    def __init__(self, label: str, delay: float = 1.0) -> None:
+        self._label = label
+        self._since = time.monotonic() + delay
+        self._bar: ProgressBar | None = None
+
+    def __call__(self, done: int, total: int | None) -> None:
+        if self._bar is None:
+            if time.monotonic() < self._since:
+                return
+            self._bar = ProgressBar(self._label)
+        self._bar(done, total)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
 
 
 def _settings(values: tuple[str, ...]) -> dict[str, str]:
@@ -78,10 +110,13 @@ def _write(result: Conversion, output: str, lang: Lang, say: Any) -> None:
 @click.command("convert")
 @click.argument("source", metavar="INPUT")
 @click.option("--kind", required=True, type=click.Choice(KINDS),
-              help="Document kind the rows describe.")
+              help="Document kind the rows describe: reimbursement (one row per line), "
+                   "partnership (one row per convention or partner), piis (one row per "
+                   "objective), bilan (one row per life-domain assessment), convention "
+                   "(subsidy convention, one row per expense line).")
 @click.option("-o", "--output", required=True, metavar="OUT",
-              help="reimbursement: the XML file; partnership: a folder (one XML per "
-                   "convention). '-' for stdout (one document).")
+              help="reimbursement: the XML file; other kinds: a folder (one XML per "
+                   "document). '-' for stdout (one document).")
 @click.option("--profile", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="TOML profile renaming columns and giving shared values.")
 @click.option("--encoding", default=None, metavar="E",
@@ -102,11 +137,15 @@ def convert_command(source: str, kind: str, output: str, profile: Path | None,
                     lang: Lang | None) -> None:
     """Convert a legacy CSV or XLSX form (INPUT, '-' for stdin) to validated XML.
 
-    Every rejected row is reported with its sheet, row, column, value (NISS
-    masked) and reason. Without --rejects nothing is written when a row is
-    rejected. Exit status: 0 every row converted; 1 a row rejected or the file
-    cannot be converted (with --rejects the files are still written); 2 usage;
-    4 a file cannot be read or written.
+    Every rejected row is reported with its file, sheet, row, column, value
+    (NISS masked) and reason. Without --rejects nothing is written when a row is
+    rejected. A CSV is streamed; on a terminal a progress bar appears once the
+    work lasts over a second (never in a pipe, with --format json, or when CI is
+    set). The counts of rows read, converted and rejected end the report.
+
+    Exit status: 0 every row converted; 1 a row rejected or the file cannot be
+    converted (with --rejects the files are still written); 2 usage; 4 a file
+    cannot be read or written.
     """
     lang = lang or default_lang()
     report_to_stderr = output == "-"
@@ -115,16 +154,17 @@ def convert_command(source: str, kind: str, output: str, profile: Path | None,
         if fmt == "text":
             click.echo(line, err=report_to_stderr)
 
+    bar = _LateBar(source) if _show_progress(fmt, sys.stderr) else None
     try:
-        data = _read_input(source)
-    except OSError as exc:
-        click.echo(f"cpas convert: {source}: {exc.strerror or exc}", err=True)
-        fail(ExitCode.IO_ERROR)
-    try:
+        data = _input(source)
         loaded = Profile.load(profile) if profile is not None else None
         result = convert(data, kind, profile=loaded, settings=_settings(settings),
                          encoding=encoding,
-                         delimiter=_DELIMITERS[delimiter] if delimiter else None, sheet=sheet)
+                         delimiter=_DELIMITERS[delimiter] if delimiter else None, sheet=sheet,
+                         name=source if source == "-" else Path(source).name, progress=bar)
+    except OSError as exc:
+        click.echo(f"cpas convert: {source}: {exc.strerror or exc}", err=True)
+        fail(ExitCode.IO_ERROR)
     except LegacyFileError as exc:
         if fmt == "json":
             click.echo(json.dumps({"ok": False, "error": exc.reason.get(lang)},
@@ -132,6 +172,9 @@ def convert_command(source: str, kind: str, output: str, profile: Path | None,
         else:
             click.echo(f"cpas convert: {source}: {exc.reason.get(lang)}", err=True)
         fail(ExitCode.INVALID)
+    finally:
+        if bar is not None:
+            bar.close()
     for item in result.rejected:
         for problem in item.problems:
             say(problem.render(lang))

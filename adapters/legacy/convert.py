@@ -4,8 +4,8 @@
 (:mod:`.columns`), reads each cell (:mod:`.numbers`), builds the documents and
 their XML (validated against the schema by :func:`cpas.adapters.xml.documents.to_xml`).
 Every data row ends up exactly once: in a document, or in ``rejected`` with its
-problems (sheet, row, column, value as it may be shown — a NISS is masked — and
-the reason in FR, NL and EN). A file that cannot be converted at all (unreadable,
+problems (file, sheet, row, column, value as it may be shown — a NISS is masked —
+and the reason in FR, NL and EN). A file that cannot be converted at all (unreadable,
 no header, duplicate or missing columns, no form header) raises
 :class:`~cpas.adapters.legacy.reading.LegacyFileError` and nothing is produced.
 
@@ -23,17 +23,27 @@ unnumbered columns (``partner_name``…) on rows that share a ``convention`` val
 the convention's own cells on the first of them (later rows leave them empty or
 repeat them). When one row of a convention is rejected, all its rows are. The
 document id is the ``convention`` column, else ``row-<n>``.
+
+``piis`` (one row per objective), ``bilan`` (one row per life-domain assessment) and
+``convention`` (subsidy convention, one row per expense line): rows grouped into
+documents by their ``piis``, ``bilan`` or ``convention`` column, see
+:mod:`cpas.adapters.legacy.grouped`.
+
+A CSV given by path or open file is streamed: memory holds the documents being
+built, not the input. An XLSX is read with openpyxl's read-only mode; a sheet may
+reach row 1 048 576 (Excel's last), a row beyond it is a file error.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import re
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
-from typing import Any, TypeVar
+from os import PathLike
+from pathlib import Path
+from typing import Any
 
 import attrs
 
@@ -53,13 +63,14 @@ from ...sdk.documents.reimbursement import (
     ReimbursementForm,
     ReimbursementLine,
 )
-from ...sdk.errors import CpasError, InvalidNisCode
-from ...sdk.identifiers import NisCode, mask_niss
+from ...sdk.errors import CpasError
 from ...sdk.money import Money
 from ...sdk.parties import Cpas, Organisation, Person
-from ...sdk.text import LANGS, Lang, Text
+from ...sdk.text import Lang, Text
 from ..xml.documents import to_xml
 from .columns import SETTING_FIELDS, ColumnMap, Profile, match_columns, match_setting
+from .grouped import GROUP_KINDS, convert_groups
+from .grouped import SETTING_PARSERS as GROUP_SETTING_PARSERS
 from .numbers import (
     CellError,
     CellValue,
@@ -67,7 +78,6 @@ from .numbers import (
     parse_amount,
     parse_bool,
     parse_date,
-    parse_decimal,
     parse_enum,
     parse_int,
     parse_kbo,
@@ -75,60 +85,16 @@ from .numbers import (
     parse_period,
     parse_text,
 )
-from .reading import LegacyFileError, Row, read_table
+from .reading import LegacyFileError, Row, Source, Table, open_table
+from .rows import Problem, Rejected, _build, _Cells, _enum, _hours, _lang, _nis, _shape, _text
 
-__all__ = ["KINDS", "Conversion", "Problem", "Rejected", "convert", "rejects_csv"]
+__all__ = ["KINDS", "Conversion", "Problem", "Progress", "Rejected", "convert", "rejects_csv"]
 
-KINDS = ("reimbursement", "partnership")
-T = TypeVar("T")
+KINDS = ("reimbursement", "partnership", "piis", "bilan", "convention")
 
-
-# --- diagnostics ------------------------------------------------------------------------------
-
-_WHERE_SHEET = Text(fr="feuille {sheet}, ligne {row}", nl="blad {sheet}, rij {row}",
-                    en="sheet {sheet}, row {row}")
-_WHERE_LINE = Text(fr="ligne {row}", nl="regel {row}", en="line {row}")
-_COLUMN = Text(fr=", colonne « {column} »", nl=", kolom ‘{column}’", en=", column '{column}'")
-_MISSING = Text(fr="valeur obligatoire manquante", nl="verplichte waarde ontbreekt",
-                en="required value missing")
-_MISSING_CELL = Text(
-    fr="valeur obligatoire manquante (cellule vide, fusionnée, ou formule jamais calculée : "
-       "ouvrez et enregistrez le fichier dans Excel)",
-    nl="verplichte waarde ontbreekt (lege of samengevoegde cel, of formule nooit berekend: "
-       "open en bewaar het bestand in Excel)",
-    en="required value missing (empty or merged cell, or a formula never computed: open and "
-       "save the file in Excel)")
-
-
-@attrs.frozen
-class Problem:
-    """Why a row is rejected: where, which value (as it may be shown) and the reason."""
-
-    sheet: str | None
-    row: int
-    column: str | None
-    shown: str | None
-    reason: Text
-
-    def render(self, lang: Lang) -> str:
-        where = (_WHERE_SHEET.format(sheet=self.sheet, row=self.row) if self.sheet
-                 else _WHERE_LINE.format(row=self.row)).get(lang)
-        if self.column:
-            where += _COLUMN.format(column=self.column).get(lang)
-        value = f" [{self.shown}]" if self.shown else ""
-        return f"{where}{value}: {self.reason.get(lang)}"
-
-    def to_dict(self, lang: Lang) -> dict[str, Any]:
-        return {"sheet": self.sheet, "row": self.row, "column": self.column,
-                "value": self.shown, "reason": self.reason.get(lang)}
-
-
-@attrs.frozen
-class Rejected:
-    """A row that is not in the output, unchanged, with its problems."""
-
-    row: Row
-    problems: tuple[Problem, ...]
+Progress = Callable[[int, int | None], None]
+"""Called now and then with (work done, total work or ``None``): bytes of a CSV, rows of
+an XLSX sheet."""
 
 
 @attrs.frozen
@@ -152,142 +118,9 @@ class Conversion:
         return not self.rejected
 
 
-# --- cells of one row ------------------------------------------------------------------------
-
-_MASKED = frozenset({"niss"})
-_LANG_NAMES: dict[str, Lang] = {"francais": "fr", "frans": "fr", "french": "fr",
-                                "nederlands": "nl", "neerlandais": "nl", "dutch": "nl",
-                                "deutsch": "de", "allemand": "de", "duits": "de",
-                                "german": "de", "anglais": "en", "engels": "en", "english": "en"}
-
-
-def _shown(field: str, value: CellValue) -> str:
-    text = parse_text(value)
-    if field in _MASKED or field.endswith("niss"):
-        return mask_niss(text)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-class _Cells:
-    """Reads the fields of one row and collects its problems."""
-
-    def __init__(self, row: Row, columns: ColumnMap, settings: Mapping[str, CellValue]) -> None:
-        self.row = row
-        self.columns = columns
-        self.settings = settings
-        self.problems: list[Problem] = []
-
-    def raw(self, field: str) -> CellValue:
-        index = self.columns.fields.get(field)
-        if index is None or index >= len(self.row.cells):
-            return None
-        return self.row.cells[index]
-
-    def problem(self, field: str | None, value: CellValue, reason: Text) -> None:
-        column = None
-        if field is not None and field in self.columns.fields:
-            column = self.columns.names[self.columns.fields[field]]
-        elif field is not None:
-            column = field
-        shown = None if field is None or is_blank(value) else _shown(field, value)
-        self.problems.append(Problem(self.row.sheet, self.row.number, column, shown, reason))
-
-    def get(self, field: str, parse: Callable[[CellValue], T], *, required: bool = False,
-            fallback: bool = False) -> T | None:
-        raw = self.raw(field)
-        if is_blank(raw) and fallback:
-            raw = self.settings.get(field)
-        if is_blank(raw):
-            if required:
-                self.problem(field, raw, _MISSING if self.row.sheet is None else _MISSING_CELL)
-            return None
-        try:
-            return parse(raw)
-        except CellError as exc:
-            self.problem(field, raw, exc.reason)
-            return None
-
-    def need(self, field: str, parse: Callable[[CellValue], T], fallback: bool = False) -> T:
-        """A required value; ``None`` (after recording the problem) is caught by ``build``."""
-        return self.get(field, parse, required=True, fallback=fallback)  # type: ignore[return-value]
-
-
-def _build(cells: _Cells, make: Callable[[], T]) -> T | None:
-    """Run a constructor once the cells are read; its refusals become problems."""
-    if cells.problems:
-        return None
-    try:
-        return make()
-    except CpasError as exc:
-        reason = str(getattr(exc, "reason", exc))
-        path = getattr(exc, "path", "$")
-        cells.problem(None, None, Text(fr=f"valeur refusée : {reason} ({path})",
-                                       nl=f"waarde geweigerd: {reason} ({path})",
-                                       en=f"value refused: {reason} ({path})"))
-        return None
-
-
-def _shape(row: Row, width: int, csv_input: bool) -> Problem | None:
-    """Rows cut short (truncated file) or with cells beyond the header."""
-    cells = len(row.cells)
-    if csv_input and cells < width:
-        return Problem(row.sheet, row.number, None, None, Text(
-            fr=f"la ligne a {cells} cellule(s) pour {width} colonnes (fichier tronqué ?)",
-            nl=f"de regel heeft {cells} cel(len) voor {width} kolommen (afgekapt bestand?)",
-            en=f"the row has {cells} cell(s) for {width} columns (truncated file?)"))
-    if any(not is_blank(v) for v in row.cells[width:]):
-        return Problem(row.sheet, row.number, None, None, Text(
-            fr="valeurs au-delà de la dernière colonne de l'en-tête",
-            nl="waarden voorbij de laatste kolom van de kopregel",
-            en="values beyond the last column of the header"))
-    return None
-
-
-# --- value parsers ---------------------------------------------------------------------------
-
-
-def _text(value: CellValue) -> str:
-    return parse_text(value)
-
-
-def _nis(value: CellValue) -> NisCode:
-    try:
-        return NisCode(parse_text(value))
-    except InvalidNisCode:
-        raise CellError(Text(fr="code INS : 5 chiffres, le premier de 1 à 9",
-                             nl="NIS-code: 5 cijfers, het eerste van 1 tot 9",
-                             en="NIS code: 5 digits, the first 1 to 9")) from None
-
-
-def _hours(value: CellValue) -> Decimal:
-    number = parse_decimal(value)
-    if number < 0:
-        raise CellError(Text(fr="nombre d'heures négatif", nl="negatief aantal uren",
-                             en="negative number of hours"))
-    return number
-
-
-def _lang(value: CellValue) -> Lang:
-    key = parse_text(value).lower()
-    for lang in LANGS:
-        if key == lang:
-            return lang
-    found = _LANG_NAMES.get(key.replace("ç", "c").replace("é", "e"))
-    if found is None:
-        raise CellError(Text(fr="langue : fr, nl, de ou en", nl="taal: fr, nl, de of en",
-                             en="language: fr, nl, de or en"))
-    return found
-
-
 def _methods(value: CellValue) -> tuple[GuidanceMethod, ...]:
     parts = [p for p in re.split(r"[,;/|+]", parse_text(value)) if p.strip()]
     return tuple(parse_enum(GuidanceMethod, p) for p in parts)
-
-
-def _enum(kind: type[Any]) -> Callable[[CellValue], Any]:
-    def parse(value: CellValue) -> Any:
-        return parse_enum(kind, value)
-    return parse
 
 
 _SETTING_PARSERS: dict[str, Callable[[CellValue], object]] = {
@@ -301,6 +134,7 @@ _SETTING_PARSERS: dict[str, Callable[[CellValue], object]] = {
     "is_correction": parse_bool,
     "file_number": _text,
     "decision_date": parse_date,
+    **GROUP_SETTING_PARSERS,
 }
 
 
@@ -367,9 +201,12 @@ def _line(cells: _Cells) -> ReimbursementLine | None:
         expense_date=expense, recovery_type=recovery, category=category))
 
 
+_HEADER_COLUMNS = SETTING_FIELDS["reimbursement"]
+
+
 def _check_header_cells(cells: _Cells, fixed: dict[str, object]) -> None:
     """Header columns on a row must agree with the form (the first row sets a missing one)."""
-    for field in SETTING_FIELDS["reimbursement"]:
+    for field in [f for f in cells.columns.fields if f in _HEADER_COLUMNS]:
         raw = cells.raw(field)
         if is_blank(raw):
             continue
@@ -549,13 +386,18 @@ def _to_xml(cells: _Cells, document: object) -> bytes | None:
 # --- entry point --------------------------------------------------------------------------------
 
 
-def convert(data: bytes, kind: str, *, profile: Profile | None = None,
+def convert(data: bytes | Source, kind: str, *, profile: Profile | None = None,
             settings: Mapping[str, str] | None = None, encoding: str | None = None,
-            delimiter: str | None = None, sheet: str | None = None) -> Conversion:
-    """Convert a legacy CSV or XLSX file (its bytes) into documents of ``kind``.
+            delimiter: str | None = None, sheet: str | None = None, name: str | None = None,
+            progress: Progress | None = None) -> Conversion:
+    """Convert a legacy CSV or XLSX file into documents of ``kind``.
 
-    ``settings`` are field values for the whole file (``{"form_type": "dis_b"}``);
-    they win over the profile's and over an XLSX header sheet. Raises
+    ``data`` is the file's bytes, its path, or an open binary file; a CSV given by path
+    or file is streamed (:func:`~cpas.adapters.legacy.reading.open_table`), so only the
+    documents built stay in memory. ``settings`` are field values for the whole file
+    (``{"form_type": "dis_b"}``); they win over the profile's and over an XLSX header
+    sheet. ``name`` is the file name put in every row's diagnostics (default: the
+    path's name). ``progress`` is called now and then with (done, total). Raises
     :class:`LegacyFileError` when the file as a whole cannot be converted.
     """
     if kind not in KINDS:
@@ -566,9 +408,26 @@ def convert(data: bytes, kind: str, *, profile: Profile | None = None,
         raise LegacyFileError(Text(fr=f"le profil {profile.name} est pour {profile.kind}",
                                    nl=f"profiel {profile.name} is voor {profile.kind}",
                                    en=f"profile {profile.name} is for {profile.kind}"))
-    table = read_table(data, encoding=encoding, delimiter=delimiter, sheet=sheet)
+    if name is None and isinstance(data, str | PathLike):
+        name = Path(data).name
+    table = open_table(data, encoding=encoding, delimiter=delimiter, sheet=sheet,
+                       progress=progress)
+    try:
+        result = _convert_table(table, kind, profile, settings or {})
+    finally:
+        if table.release is not None:
+            table.release()  # the file, when a whole-file error stopped the reading
+    if name is None:
+        return result
+    return attrs.evolve(result, rejected=tuple(
+        Rejected(item.row, tuple(attrs.evolve(p, file=name) for p in item.problems))
+        for item in result.rejected))
+
+
+def _convert_table(table: Table, kind: str, profile: Profile | None,
+                   settings: Mapping[str, str]) -> Conversion:
     columns = match_columns(table.header, kind, profile)
-    raw_settings = _settings(kind, settings or {}, profile, table.settings)
+    raw_settings = _settings(kind, settings, profile, table.settings)
     width = len(table.header)
     csv_input = table.sheet is None
 
@@ -583,7 +442,7 @@ def convert(data: bytes, kind: str, *, profile: Profile | None = None,
         form_type, header, submitted = _form_header(fixed)
         try:
             # Same input, same output: the id comes from the input's digest (or --set id=).
-            form_id = fixed.get("id") or "legacy-" + hashlib.sha256(data).hexdigest()[:24]
+            form_id = fixed.get("id") or "legacy-" + (table.digest or "")[:24]
             form = ReimbursementForm(id=str(form_id), form_type=form_type, header=header,
                                      lines=lines, submission_date=submitted)
             xml = to_xml(form)
@@ -596,10 +455,14 @@ def convert(data: bytes, kind: str, *, profile: Profile | None = None,
         accepted = len(lines)
     else:
         _parsed_settings(raw_settings)  # refuse bad settings before reading any row
-        conventions, xml_list, rejected, read = _partnership(table.rows, columns, raw_settings,
-                                                             check_row)
+        if kind == "partnership":
+            built, xml_list, rejected, read = _partnership(table.rows, columns, raw_settings,
+                                                           check_row)
+        else:
+            built, xml_list, rejected, read = convert_groups(
+                GROUP_KINDS[kind], table.rows, columns, raw_settings, check_row)
         _no_rows(read)
-        documents, outputs = tuple(conventions), tuple(xml_list)
+        documents, outputs = tuple(built), tuple(xml_list)
         accepted = read - len(rejected)
     return Conversion(kind, documents, outputs, read, accepted, tuple(rejected), table.header,
                       columns.ignored, len(table.blank_rows), table.delimiter)
@@ -613,7 +476,12 @@ _REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
 
 
 def _require_columns(kind: str, columns: ColumnMap, settings: Mapping[str, CellValue]) -> None:
-    missing = [f for f in _REQUIRED_COLUMNS[kind] if f not in columns.fields]
+    if kind in GROUP_KINDS:
+        group = GROUP_KINDS[kind]
+        missing = [f for f in group.required if f not in columns.fields]
+        missing += [f for f in group.settable if f not in columns.fields and f not in settings]
+    else:
+        missing = [f for f in _REQUIRED_COLUMNS[kind] if f not in columns.fields]
     if kind == "partnership":
         missing += [f for f in ("cpas_name", "cpas_kbo", "cpas_nis_code")
                     if f not in columns.fields and f not in settings]

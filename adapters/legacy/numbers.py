@@ -276,6 +276,9 @@ def _enum_names(kind: type[enum.Enum]) -> dict[str, enum.Enum]:
 
 
 _ENUM_CACHE: dict[type[enum.Enum], dict[str, enum.Enum]] = {}
+_SEEN: dict[str, str] = {}
+"""Cell texts already normalised (bounded: a cache, not a log)."""
+_SEEN_MAX = 4096
 
 
 def parse_enum(kind: type[E], value: CellValue) -> E:
@@ -286,7 +289,13 @@ def parse_enum(kind: type[E], value: CellValue) -> E:
     names = _ENUM_CACHE.get(kind)
     if names is None:
         names = _ENUM_CACHE[kind] = _enum_names(kind)
-    member = names.get(normalise(parse_text(value)))
+    text = parse_text(value)
+    key = _SEEN.get(text)
+    if key is None:
+        key = normalise(text)
+        if len(_SEEN) < _SEEN_MAX:  # legacy columns repeat a few values many times
+            _SEEN[text] = key
+    member = names.get(key)
     if not isinstance(member, kind):
         allowed = ", ".join(str(m.value) for m in kind)
         raise CellError(Text(fr=f"valeur inconnue ; valeurs permises : {allowed}",
@@ -361,10 +370,15 @@ def parse_niss(value: CellValue) -> Niss:
                        "controlecijfers bevestigd",
                        "NISS too short: the check digits do not prove lost leading zeros"
                        ) from None
+    compact = _NISS_SEPARATORS.sub("", text)
     try:
-        return Niss(text)
+        # 11 bare digits take the SDK's fast arithmetic check; anything else its full one
+        return Niss(compact if len(compact) == 11 and compact.isdigit() else text)
     except InvalidNiss as exc:
         raise CellError(_NISS_REASONS.get(exc.reason, Text(en=exc.reason))) from None
+
+
+_NISS_SEPARATORS = re.compile(r"[\s./-]+")
 
 
 def parse_kbo(value: CellValue) -> Kbo:

@@ -73,3 +73,37 @@ def test_missing_input_is_an_io_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(group, ["convert", str(tmp_path / "nope.csv"), "--kind",
                                         "reimbursement", "-o", str(tmp_path / "o.xml")])
     assert result.exit_code == 4
+
+
+DATA = Path(__file__).parent.parent / "data" / "legacy"
+
+
+def test_json_problems_name_the_file(tmp_path: Path) -> None:
+    """Machines get the file name with every problem, as people do in the text report."""
+    result = CliRunner().invoke(group, [
+        "convert", str(DATA / "c02_convention_broken_nl.csv"), "--kind", "convention",
+        "--set", "jaar=2024", "-o", str(tmp_path / "out"), "--format", "json"])
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["rows_read"] == 6 and report["rows_rejected"] == 5
+    assert {p["file"] for p in report["problems"]} == {"c02_convention_broken_nl.csv"}
+    assert not (tmp_path / "out").exists()
+
+
+def test_several_documents_need_a_folder(tmp_path: Path) -> None:
+    """Two PIIS cannot go to stdout as one XML: a usage error, nothing written."""
+    result = CliRunner().invoke(group, ["convert", str(DATA / "i01_piis_fr.csv"), "--kind",
+                                        "piis", "-o", "-", "--lang", "en"])
+    assert result.exit_code == 2
+    assert "several documents" in result.stderr
+    assert result.stdout_bytes == b""
+
+
+def test_one_document_to_stdout() -> None:
+    """A file holding one subsidy convention can be piped: its XML on stdout."""
+    result = CliRunner().invoke(group, ["convert", str(DATA / "c01_convention_fr.csv"),
+                                        "--kind", "convention", "-o", "-", "--lang", "en"])
+    assert result.exit_code == 0, result.stderr
+    convention = from_xml(result.stdout_bytes)
+    assert convention.id == "CONV-2025" and len(convention.expenses) == 4
+    assert "4 converted, 0 rejected" in result.stderr

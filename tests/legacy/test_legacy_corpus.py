@@ -42,8 +42,13 @@ def _run(name: str, out: Path, *extra: str) -> Any:
                                       "--lang", "en", *extra])
 
 
+ID_FIELDS = {"reimbursement": "id", "partnership": "convention", "piis": "piis",
+             "bilan": "bilan", "convention": "convention"}
+"""The column naming each row (a reimbursement line) or the document it belongs to."""
+
+
 def _id_field(kind: str) -> str:
-    return "id" if kind == "reimbursement" else "convention"
+    return ID_FIELDS[kind]
 
 
 def _ids(path: Path, kind: str, profile: Profile | None = None) -> list[str]:
@@ -104,6 +109,8 @@ def test_rejects_and_nothing_lost(name: str, tmp_path: Path) -> None:
     assert len(reject_ids) == rejected
     assert Counter(output_ids) + Counter(reject_ids) == Counter(input_ids)
     assert not set(output_ids) & set(reject_ids)
+    if "documents" in spec:
+        assert len(list(out.glob("*.xml"))) == spec["documents"]
 
     table = read_table(rejects.read_bytes())
     reasons = [parse_text(row.cells[len(table.header) - 1]) for row in table.rows]
