@@ -33,17 +33,32 @@ or not the project's own entry points are installed.
 
 Built-in adapters:
 
-==========  ====================  =====================================================
-name        extensions            reads / writes
-==========  ====================  =====================================================
-cpas-xml    ``.xml``              every document kind of :mod:`cpas.adapters.xml.documents`
-legacy      ``.csv``, ``.xlsx``   reimbursement and partnership rows (reads only)
-==========  ====================  =====================================================
+============  ====================  =====================================================
+name          extensions            reads / writes
+============  ====================  =====================================================
+cpas-xml      ``.xml``              every document kind of :mod:`cpas.adapters.xml.documents`
+legacy        ``.csv``, ``.xlsx``   rows of every kind (see ``cpas convert --kind``; reads only)
+evita-csv     ``.csv``              example mapping profile: reimbursement (reads only)
+neptunus-xml  ``.xml``              example mapping profile: partnership (reads only)
+============  ====================  =====================================================
+
+The last two are *mapping profiles* (:mod:`cpas.adapters.mappings`, format in
+``docs/mappings.md``): TOML files that describe a vendor's CSV, XLSX or flat
+XML export. More profile files (or folders of them) are loaded from the
+``profiles`` argument of :func:`discover` or, by default, from the
+``CPAS_PROFILES`` environment variable; a profile that fails its checks is
+listed in :attr:`Discovery.broken` like a broken plugin.
+
+Choosing an adapter for a file (:meth:`Discovery.for_file`): an adapter that
+declares ``file_patterns`` matching the file name (``evita*.csv``) wins; else
+the first adapter, built-ins first, that reads the file's extension.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import importlib.metadata
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import PurePath
 from typing import Any, Protocol, runtime_checkable
@@ -192,7 +207,13 @@ class Discovery:
                                       en="no adapter of this name"))
 
     def for_file(self, name: str) -> Adapter | None:
-        """The first adapter (built-ins first) that reads files with ``name``'s extension."""
+        """The adapter whose ``file_patterns`` match ``name``, else the first adapter
+        (built-ins first) that reads files with ``name``'s extension."""
+        base = PurePath(name).name.lower()
+        for item in self.adapters:
+            patterns = getattr(item.adapter, "file_patterns", ())
+            if any(fnmatch.fnmatchcase(base, str(p).lower()) for p in patterns):
+                return item.adapter
         suffix = PurePath(name).suffix.lower()
         for item in self.adapters:
             if suffix in item.adapter.extensions:
@@ -269,12 +290,13 @@ class XmlAdapter:
 class LegacyAdapter:
     """Legacy CSV/XLSX rows (:func:`cpas.adapters.legacy.convert.convert`), read only.
 
-    Without ``kind`` the kind is found by trying each one in turn
-    (reimbursement, then partnership); the first whose columns match wins.
+    Without ``kind`` the kind is found by trying each one of
+    :data:`cpas.adapters.legacy.convert.KINDS` in turn; the first whose columns
+    match wins.
     """
 
     name = "legacy"
-    description = "legacy CSV/XLSX rows (reimbursement, partnership), read only"
+    description = "legacy CSV/XLSX rows (" + ", ".join(legacy.KINDS) + "), read only"
     extensions: tuple[str, ...] = (".csv", ".xlsx")
     reads: tuple[str, ...] = legacy.KINDS
     writes: tuple[str, ...] = ()
@@ -310,8 +332,37 @@ class LegacyAdapter:
 
 
 def builtin_adapters() -> tuple[Adapter, ...]:
-    """The adapters shipped with cpas-sdk, in order of preference."""
-    return (XmlAdapter(), LegacyAdapter())
+    """The adapters shipped with cpas-sdk, in order of preference: XML, legacy rows,
+    then the example mapping profiles by name."""
+    from .mappings.adapter import ProfileAdapter, shipped_profiles
+
+    return (XmlAdapter(), LegacyAdapter(), *(ProfileAdapter(p) for p in shipped_profiles()))
+
+
+def _profile_adapters(paths: Iterable[str | os.PathLike[str]] | None,
+                      found: list[Registered], broken: list[BrokenPlugin]) -> None:
+    """Load user mapping profiles; a bad one is broken, never raised."""
+    from .mappings.adapter import load_user_profile, profile_files
+    from .mappings.profile import ProfileError
+
+    for path in profile_files(paths):
+        origin = f"profile {path}"
+        try:
+            adapter = load_user_profile(path)
+        except ProfileError as exc:
+            broken.append(BrokenPlugin(path.stem, str(path), origin, f"{exc.key}: "
+                                       f"{exc.reason.get('en')}"))
+            continue
+        except OSError as exc:
+            broken.append(BrokenPlugin(path.stem, str(path), origin,
+                                       f"cannot read the profile: {exc.strerror or exc}"))
+            continue
+        taken = next((r for r in found if r.adapter.name == adapter.name), None)
+        if taken is not None:
+            broken.append(BrokenPlugin(adapter.name, str(path), origin,
+                                       f"name {adapter.name!r} already taken by {taken.origin}"))
+            continue
+        found.append(Registered(adapter, origin))
 
 
 # --------------------------------------------------------------------------- discovery
@@ -351,17 +402,25 @@ def _origin(entry: importlib.metadata.EntryPoint) -> str:
 
 
 def discover(entry_points: Iterable[importlib.metadata.EntryPoint] | None = None, *,
-             builtins: Callable[[], tuple[Adapter, ...]] = builtin_adapters) -> Discovery:
-    """Built-in adapters plus every plugin of the ``cpas.adapters`` entry-point group.
+             builtins: Callable[[], tuple[Adapter, ...]] = builtin_adapters,
+             profiles: Iterable[str | os.PathLike[str]] | None = None) -> Discovery:
+    """Built-in adapters, user mapping profiles, and every plugin of the
+    ``cpas.adapters`` entry-point group, in that order.
 
-    ``entry_points`` replaces the installed ones (for tests). A plugin that
-    fails is reported in :attr:`Discovery.broken`, never raised. An entry point
-    of cpas-sdk itself that names a built-in adapter is the built-in, not a
-    duplicate.
+    ``entry_points`` replaces the installed ones (for tests); ``profiles`` names
+    profile files or folders (default: the ``CPAS_PROFILES`` environment
+    variable). A plugin or profile that fails is reported in
+    :attr:`Discovery.broken`, never raised. An entry point of cpas-sdk itself
+    that names a built-in adapter is the built-in, not a duplicate.
     """
+    from .mappings.adapter import ProfileAdapter
+
     found = [Registered(adapter, "built-in") for adapter in builtins()]
-    builtin_types = {type(item.adapter) for item in found}
+    # A plugin may well hand out a ProfileAdapter of its own profile: not a duplicate.
+    builtin_types = {type(item.adapter) for item in found
+                     if not isinstance(item.adapter, ProfileAdapter)}
     broken: list[BrokenPlugin] = []
+    _profile_adapters(profiles, found, broken)
     points = (importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
               if entry_points is None else entry_points)
     for entry in sorted(points, key=lambda e: (e.name, e.value)):

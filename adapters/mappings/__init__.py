@@ -1,1 +1,2 @@
-"""Declarative vendor mappings: TOML profiles that turn a vendor's CSV/XLSX/flat-XML layout into an adapter without Python."""
+"""Declarative vendor mappings: TOML profiles that turn a vendor's CSV, XLSX or flat-XML
+layout into an adapter without Python (format: ``docs/mappings.md``)."""

@@ -67,10 +67,19 @@ def plugin_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     return "fake_cpas_plugin"
 
 
+BUILTIN_NAMES = ["cpas-xml", "legacy", "evita-csv", "neptunus-xml"]
+"""The XML and legacy adapters, then the shipped example mapping profiles by name."""
+
+
+@pytest.fixture(autouse=True)
+def _no_user_profiles(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CPAS_PROFILES", raising=False)
+
+
 def test_builtins_without_entry_points() -> None:
-    """The XML and legacy adapters are there even when no entry point is installed."""
+    """The built-in adapters are there even when no entry point is installed."""
     found = discover(entry_points=[])
-    assert [r.adapter.name for r in found.adapters] == ["cpas-xml", "legacy"]
+    assert [r.adapter.name for r in found.adapters] == BUILTIN_NAMES
     assert all(r.origin == "built-in" for r in found.adapters)
     assert all(isinstance(r.adapter, Adapter) for r in found.adapters)
     assert found.broken == ()
@@ -80,7 +89,7 @@ def test_own_entry_points_are_not_duplicates() -> None:
     """Entry points of cpas-sdk naming the built-ins (once the lead adds them) change nothing."""
     found = discover(entry_points=[_entry("cpas-xml", "cpas.adapters.plugins:XmlAdapter"),
                                    _entry("legacy", "cpas.adapters.plugins:LegacyAdapter")])
-    assert [r.adapter.name for r in found.adapters] == ["cpas-xml", "legacy"]
+    assert [r.adapter.name for r in found.adapters] == BUILTIN_NAMES
     assert found.broken == ()
 
 
@@ -177,5 +186,5 @@ def test_cli_list() -> None:
     assert "legacy" in text.output
     data = json.loads(CliRunner().invoke(adapters, ["list", "--format", "json"]).output)
     names = [row["name"] for row in data["adapters"]]
-    assert names[:2] == ["cpas-xml", "legacy"]
+    assert names[:4] == BUILTIN_NAMES
     assert data["adapters"][0]["extensions"] == [".xml"]
