@@ -213,16 +213,18 @@ class ContainerWriter:
         self._handle = os.fdopen(fd, "w+b")
         self._zip = zipfile.ZipFile(self._handle, "w", allowZip64=True)
         self._names: set[str] = set()
+        """Case-folded names of the entries written so far."""
         self._data: dict[str, str] = {}
         self._done = False
         self._zip.writestr(_info(MIMETYPE_ENTRY, zipfile.ZIP_STORED), MIMETYPE.encode("ascii"))
-        self._names.add(MIMETYPE_ENTRY)
+        self._names.add(MIMETYPE_ENTRY.casefold())
 
     def _claim(self, name: str) -> None:
         check_entry_name(name)
-        if name in self._names or name.casefold() in {n.casefold() for n in self._names}:
+        folded = name.casefold()  # names differing only in case clash on some file systems
+        if folded in self._names:
             raise ContainerError(f"entry {name!r} written twice")
-        self._names.add(name)
+        self._names.add(folded)
 
     def add_data(self, name: str, media_type: str, source: IO[bytes],
                  size: int | None = None) -> bytes:

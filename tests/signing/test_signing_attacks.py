@@ -303,3 +303,17 @@ def test_missing_file_raises_oserror(pki: Pki, tmp_path: Path) -> None:
 
 def test_clock_helper_is_fixed() -> None:
     assert clock() == SIGNED_AT
+
+
+def test_writer_refuses_names_that_differ_only_in_case(tmp_path: Path) -> None:
+    """Two entries `piis.xml` and `PIIS.xml` would overwrite each other when unpacked on a
+    case-insensitive file system (Windows, macOS): the writer refuses the second."""
+    import io
+
+    from cpas.adapters.signing.container import ContainerError, ContainerWriter
+
+    with ContainerWriter(tmp_path / "c.asice") as writer:
+        writer.add_data("piis.xml", "text/xml", io.BytesIO(b"<a/>"), size=4)
+        with pytest.raises(ContainerError, match="written twice"):
+            writer.add_data("PIIS.xml", "text/xml", io.BytesIO(b"<b/>"), size=4)
+    assert not (tmp_path / "c.asice").exists()
