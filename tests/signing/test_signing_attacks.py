@@ -310,7 +310,8 @@ def test_writer_refuses_names_that_differ_only_in_case(tmp_path: Path) -> None:
     case-insensitive file system (Windows, macOS): the writer refuses the second."""
     import io
 
-    from cpas.adapters.signing.container import ContainerError, ContainerWriter
+    from cpas.adapters.signing.container import ContainerWriter
+    from cpas.adapters.signing.errors import ContainerError
 
     with ContainerWriter(tmp_path / "c.asice") as writer:
         writer.add_data("piis.xml", "text/xml", io.BytesIO(b"<a/>"), size=4)
