@@ -1,27 +1,58 @@
 """Exchange folder: files dropped in an inbox become validated XML, or wait in quarantine.
 
-One pass (:func:`run_once`) over the inbox handles each file exactly once:
+:func:`run_once` makes one pass over the inbox; :func:`watch` keeps polling it
+until asked to stop. Each input file is handled exactly once:
 
 1. **Ready?** Hidden files (``.name``), ``*.part`` files and files modified
    within the last ``settle_seconds`` (a vendor may still be writing) are left
    for a later pass; so is a file whose size or mtime changed while it was read.
 2. **Journal.** The file's SHA-256 is looked up in a SQLite journal (WAL,
    ``synchronous=FULL``) kept beside the inbox. A file already finished (a
-   crash struck after its output was durable but before it left the inbox) is
-   simply removed. Otherwise the attempt is counted and committed *before*
-   any work, so a file that crashes the process every time is quarantined
-   ("poison file") once it has used ``max_attempts`` attempts.
-3. **Read, validate, check.** The adapter is chosen by extension
+   crash struck after its result was durable but before it left the inbox) is
+   simply removed (outcome ``duplicate``). Otherwise the attempt is counted and
+   committed *before* any work, so a file that crashes the process every time
+   is quarantined ("poison file") once it has used ``max_attempts`` attempts.
+3. **Read, validate, check, sign.** The adapter is chosen by extension
    (:meth:`~cpas.adapters.plugins.Discovery.for_file`); its findings, the rule
    check (:func:`cpas.sdk.rules.check`) and the schema validation of the XML
-   written (:func:`cpas.adapters.xml.documents.to_xml`) decide: no error
-   finding → the XML goes to the outbox; otherwise the file goes to quarantine
-   with a report beside it (``<name>.report.json`` and ``<name>.report.txt``
-   in French and Dutch).
-4. **Durable, then gone.** Every output is written atomically (temporary
-   file, fsync, rename, fsync of the folder: :func:`~cpas.adapters.files.write_atomically`);
-   the journal records the outcome; only then is the input removed from the
-   inbox and the inbox folder synced.
+   written (:func:`cpas.adapters.xml.documents.to_xml`) decide. With
+   :class:`Signing`, each XML document is then signed into an ASiC-E container
+   (:func:`cpas.adapters.signing.signer.sign_new`); a refused signature is an
+   error finding like any other. No error → the outputs go to the outbox;
+   otherwise the file goes to quarantine with a report beside it
+   (``<name>.report.json`` and ``<name>.report.txt`` in French and Dutch).
+4. **Durable, then gone.** Outputs are written atomically (temporary file,
+   fsync, rename) and the folder is synced; the journal records the outcome;
+   only then is the input removed from the inbox and the inbox synced.
+
+**Batches.** To keep the number of disk flushes per file small, files are
+handled in batches (at most :data:`BATCH_FILES` files or :data:`BATCH_BYTES`
+bytes): one journal transaction counts the attempts of the whole batch, one
+records the output names, one records the outcomes, and each folder is synced
+once per batch. Every fsync still comes before the step that relies on it:
+
+* fsync of each output file, before its rename: the name never points to
+  incomplete bytes;
+* fsync of the outbox and quarantine folders, before the journal says
+  ``done``/``quarantined``: the renames survive a power cut, so the journal
+  never claims a result that is not on disk;
+* the journal commit (WAL fsync), before the input is removed: a removed input
+  always has its outcome recorded;
+* fsync of the inbox, after the removals: a removal is not undone by a power
+  cut (if it were, the journal would turn the input into a ``duplicate``).
+
+A file that was being handled when the process died is handled *alone* in
+the next pass, so one poison file never uses up the attempts of the files
+that shared its batch.
+
+**Workers.** With ``jobs`` > 1, files are read and checked in worker
+processes while the main process writes the previous batch (journal,
+outputs, fsyncs, signing stay in the main process). A file that kills its
+worker breaks the pool: the files whose result is unknown are logged
+``retry`` and handled alone in the next pass (the pool is rebuilt), so the
+exchange keeps running and the culprit ends in quarantine as poison. Workers
+ignore SIGTERM/SIGINT (the main process finishes the files in hand, then
+stops them) and exit by themselves if the main process is killed.
 
 Output names are claimed in the journal before they are written, so a rerun
 after a crash rewrites the same files (same bytes) instead of adding copies;
@@ -29,13 +60,13 @@ a name already used by another input gets the digest:
 ``export.3f2a9c01b7d4.xml``. A lock (``fcntl.flock`` on
 ``<inbox>/.cpas-exchange.lock``) keeps a second process off the same inbox:
 it gets :class:`InboxBusy`. The outbox and quarantine folders belong to the
-exchange: leftover temporary files (``.*.tmp``) of a killed run are removed
-at the start of the next one.
+exchange: leftover temporary files (``.*.tmp``) and signing folders of a
+killed run are removed when the exchange opens.
 
 A NISS never appears in clear in a log line or report: anything that looks
-like one is masked (:func:`~cpas.sdk.identifiers.mask_niss`). Files whose
-content is identical and name equal to one already handled are treated as
-that file (removed from the inbox, outcome ``duplicate``).
+like one is masked (:func:`~cpas.sdk.identifiers.mask_niss`). A file whose
+name and content equal one already handled is treated as that file (removed
+from the inbox, outcome ``duplicate``).
 """
 
 from __future__ import annotations
@@ -44,13 +75,21 @@ import datetime as dt
 import fcntl
 import hashlib
 import json
+import multiprocessing
 import os
 import re
+import shutil
+import signal
 import sqlite3
+import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import attrs
@@ -58,27 +97,56 @@ import attrs
 from ..sdk.errors import CpasError
 from ..sdk.findings import Finding, Severity
 from ..sdk.identifiers import mask_niss
+from ..sdk.parties import SignerRole
 from ..sdk.rules import check
 from ..sdk.text import Text
 from .files import sync_directory, write_atomically
 from .plugins import Discovery, discover
+from .signing.errors import SigningError
+from .signing.keys import SigningKey
+from .signing.signer import sign_new
 from .xml.documents import to_xml
 
 __all__ = [
+    "BATCH_BYTES",
+    "BATCH_FILES",
+    "Exchange",
     "ExchangeConfig",
     "FileOutcome",
     "InboxBusy",
     "PassSummary",
+    "Signing",
+    "WatchSummary",
     "mask_identifiers",
     "run_once",
+    "watch",
 ]
 
 JOURNAL_NAME = ".cpas-exchange.sqlite"
 LOCK_NAME = ".cpas-exchange.lock"
+SIGN_FOLDER_PREFIX = ".cpas-sign-"
+BATCH_FILES = 64
+"""Most files handled between two journal commits."""
+BATCH_BYTES = 16 * 1024 * 1024
+"""A batch closes once its inputs reach this size (a bigger file is a batch alone)."""
+FINISHED = ("written", "quarantined", "duplicate")
+"""Outcomes that took a file out of the inbox (counted by ``max_files``)."""
 
 
 class InboxBusy(CpasError, OSError):
     """Another process holds the inbox's lock."""
+
+
+@attrs.frozen
+class Signing:
+    """Sign every output into an ASiC-E container with this key, in this role.
+
+    There is no default key: the throw-away test PKI is never used unless its
+    key is given here explicitly.
+    """
+
+    key: SigningKey
+    role: SignerRole
 
 
 @attrs.frozen
@@ -96,10 +164,18 @@ class ExchangeConfig:
     """A file modified more recently than this is left for a later pass."""
     today: dt.date | None = None
     """Passed to the rule check (deadlines against the clock); ``None`` skips them."""
+    signing: Signing | None = None
+    """Sign each output into an ``.asice`` container; ``None``: plain XML outputs."""
+    jobs: int = 1
+    """Worker processes reading and checking files; 1: all in this process."""
 
     @property
     def journal_path(self) -> Path:
         return self.journal if self.journal is not None else self.inbox / JOURNAL_NAME
+
+
+def _utc_now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
 
 @attrs.frozen
@@ -108,7 +184,8 @@ class FileOutcome:
 
     file: str
     outcome: str
-    """``written``, ``quarantined``, ``duplicate`` or ``not-ready``."""
+    """``written``, ``quarantined``, ``duplicate``, ``not-ready``, or ``retry`` (a worker
+    process died while the file was in hand: it is tried again, alone, next pass)."""
     sha256: str | None = None
     size: int = 0
     adapter: str | None = None
@@ -120,12 +197,16 @@ class FileOutcome:
     reason: str | None = None
     """Short cause for quarantine or skipping: first finding code, ``poison``…"""
     seconds: float = 0.0
+    """Time spent on this file (reading, checking, signing, writing)."""
+    at: str = attrs.field(factory=_utc_now)
+    """When the outcome was final (UTC, ISO 8601)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"file": mask_identifiers(self.file), "outcome": self.outcome,
+        return {"at": self.at, "file": mask_identifiers(self.file), "outcome": self.outcome,
                 "sha256": self.sha256, "size": self.size, "adapter": self.adapter,
                 "outputs": [mask_identifiers(o) for o in self.outputs], "errors": self.errors,
-                "warnings": self.warnings, "attempt": self.attempt, "reason": self.reason,
+                "warnings": self.warnings, "attempt": self.attempt,
+                "reason": None if self.reason is None else mask_identifiers(self.reason),
                 "ms": round(self.seconds * 1000, 1)}
 
     def to_json(self) -> str:
@@ -138,6 +219,8 @@ class FileOutcome:
             parts.append("-> " + ", ".join(data["outputs"]))
         details = [f"{key}={data[key]}" for key in ("adapter", "errors", "warnings", "attempt",
                                                    "reason") if data[key] not in (None, 0)]
+        if self.sha256:
+            details.append(f"sha256={self.sha256[:12]}")
         details.append(f"{data['ms']}ms")
         return " ".join(parts) + " (" + " ".join(details) + ")"
 
@@ -150,6 +233,19 @@ class PassSummary:
 
     def count(self, outcome: str) -> int:
         return sum(1 for o in self.outcomes if o.outcome == outcome)
+
+
+@attrs.frozen
+class WatchSummary:
+    """What a :func:`watch` did before it stopped (counts only: it may run for months)."""
+
+    passes: int
+    counts: dict[str, int]
+    stopped_by: str
+    """``signal`` (the stop callable said so) or ``max-files``."""
+
+    def count(self, outcome: str) -> int:
+        return self.counts.get(outcome, 0)
 
 
 # --------------------------------------------------------------------------- masking
@@ -166,7 +262,11 @@ def mask_identifiers(text: str) -> str:
 
 
 class _Journal:
-    """Digest, state, attempts and claimed output names of every input seen."""
+    """Digest, state, attempts and claimed output names of every input seen.
+
+    Methods open their own transaction unless one is already open
+    (:meth:`transaction`), so a batch can group them into one commit.
+    """
 
     def __init__(self, path: Path) -> None:
         self._db = sqlite3.connect(path, isolation_level=None)
@@ -189,8 +289,8 @@ class _Journal:
         return None if row is None else (str(row[0]), int(row[1]))
 
     def begin_attempt(self, name: str, digest: str) -> int:
-        """Count one more attempt (durably, before the work starts); return its number."""
-        with self._transaction():
+        """Count one more attempt (durable at the commit, before the work starts)."""
+        with self.transaction():
             self._db.execute(
                 "INSERT INTO files VALUES (?, ?, 'processing', 1, ?) ON CONFLICT(name, sha256) "
                 "DO UPDATE SET attempts = attempts + 1, updated = excluded.updated",
@@ -199,8 +299,16 @@ class _Journal:
                                    (name, digest)).fetchone()
         return int(row[0])
 
+    def release(self, name: str, digest: str) -> None:
+        """Take back an attempt counted for a file left unhandled (stop requested)."""
+        with self.transaction():
+            self._db.execute("UPDATE files SET attempts = attempts - 1 WHERE name=? AND "
+                             "sha256=? AND state='processing'", (name, digest))
+            self._db.execute("DELETE FROM files WHERE name=? AND sha256=? AND attempts <= 0",
+                             (name, digest))
+
     def finish(self, name: str, digest: str, state: str) -> None:
-        with self._transaction():
+        with self.transaction():
             self._db.execute("UPDATE files SET state=?, updated=? WHERE name=? AND sha256=?",
                              (state, _now(), name, digest))
 
@@ -212,16 +320,18 @@ class _Journal:
 
     def claim(self, place: str, folder: Path, wanted: Sequence[str], name: str,
               digest: str) -> list[str]:
-        """Names in ``folder`` for this input: those claimed before, else free ones (durably)."""
+        """Names in ``folder`` for this input: those claimed before, else free ones."""
         before = self.claimed(place, name, digest)
         if len(before) == len(wanted):
             return before
-        with self._transaction():
+        with self.transaction():
             self._db.execute("DELETE FROM claims WHERE place=? AND name=? AND sha256=?",
                              (place, name, digest))
-            chosen = [self._free(place, folder, file, digest) for file in wanted]
-            self._db.executemany("INSERT INTO claims VALUES (?, ?, ?, ?)",
-                                 [(place, file, name, digest) for file in chosen])
+            chosen: list[str] = []
+            for file in wanted:
+                chosen.append(self._free(place, folder, file, digest))
+                self._db.execute("INSERT INTO claims VALUES (?, ?, ?, ?)",
+                                 (place, chosen[-1], name, digest))
         return chosen
 
     def _free(self, place: str, folder: Path, file: str, digest: str) -> str:
@@ -236,7 +346,11 @@ class _Journal:
         raise OSError(f"no free name for {file} in {folder}")  # pragma: no cover
 
     @contextmanager
-    def _transaction(self) -> Iterator[None]:
+    def transaction(self) -> Iterator[None]:
+        """One commit for everything inside (nested uses join the open transaction)."""
+        if self._db.in_transaction:
+            yield
+            return
         self._db.execute("BEGIN IMMEDIATE")
         try:
             yield
@@ -250,30 +364,14 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-# --------------------------------------------------------------------------- lock
-
-
-@contextmanager
-def _inbox_lock(inbox: Path) -> Iterator[None]:
-    fd = os.open(inbox / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise InboxBusy(f"{inbox}: another cpas exchange process holds "
-                            f"{LOCK_NAME}") from None
-        yield
-    finally:
-        os.close(fd)  # closing releases the lock
-
-
 # --------------------------------------------------------------------------- evaluation
 
 
 @attrs.frozen
 class _Verdict:
     adapter: str | None
-    xml: tuple[bytes, ...]
+    outputs: tuple[tuple[str, bytes], ...]
+    """(wanted name, bytes) of each output."""
     findings: tuple[Finding, ...]
 
     @property
@@ -287,6 +385,13 @@ class _Verdict:
 
 def _finding(code: str, message: Text, source: str) -> Finding:
     return Finding(code=code, severity=Severity.ERROR, path="$", message=message, source=source)
+
+
+def _output_names(name: str, count: int, suffix: str) -> list[str]:
+    stem = Path(name).stem
+    if count == 1:
+        return [f"{stem}{suffix}"]
+    return [f"{stem}-{index:03d}{suffix}" for index in range(1, count + 1)]
 
 
 def _evaluate(name: str, data: bytes, discovery: Discovery, today: dt.date | None) -> _Verdict:
@@ -314,7 +419,36 @@ def _evaluate(name: str, data: bytes, discovery: Discovery, today: dt.date | Non
             fr=f"erreur dans l'adaptateur {adapter.name} : {type(exc).__name__}: {exc}",
             nl=f"fout in adapter {adapter.name}: {type(exc).__name__}: {exc}",
             en=f"error in adapter {adapter.name}: {type(exc).__name__}: {exc}"), name),))
-    return _Verdict(adapter.name, tuple(xml), tuple(findings))
+    names = _output_names(name, len(xml), ".xml")
+    return _Verdict(adapter.name, tuple(zip(names, xml, strict=True)), tuple(findings))
+
+
+def _signed(verdict: _Verdict, name: str, signing: Signing, folder: Path) -> _Verdict:
+    """The verdict with each XML output replaced by its signed ``.asice`` container.
+
+    The XML is written under ``folder`` (the exchange's private signing folder)
+    because :func:`sign_new` reads the document from a file and names the entry
+    after it; the container is built there too, then read back as the output.
+    """
+    outputs: list[tuple[str, bytes]] = []
+    for xml_name, xml in verdict.outputs:
+        document = folder / xml_name
+        container = folder / (Path(xml_name).stem + ".asice")
+        try:
+            document.write_bytes(xml)
+            sign_new(container, document, key=signing.key, role=signing.role)
+            outputs.append((container.name, container.read_bytes()))
+        except (SigningError, OSError) as exc:
+            detail = str(exc) if isinstance(exc, SigningError) else (exc.strerror or str(exc))
+            return attrs.evolve(verdict, outputs=(), findings=(*verdict.findings, _finding(
+                "EXCH-SIGN", Text(
+                    fr=f"signature refusée ({signing.role.value}) : {detail}",
+                    nl=f"handtekening geweigerd ({signing.role.value}): {detail}",
+                    en=f"signing refused ({signing.role.value}): {detail}"), name)))
+        finally:
+            document.unlink(missing_ok=True)
+            container.unlink(missing_ok=True)
+    return attrs.evolve(verdict, outputs=tuple(outputs))
 
 
 # --------------------------------------------------------------------------- reports
@@ -362,141 +496,474 @@ def _report_text(name: str, digest: str, verdict: _Verdict, reason: str,
     return "\n".join(lines).encode("utf-8")
 
 
-# --------------------------------------------------------------------------- one file
+# --------------------------------------------------------------------------- one batch
 
 
-def _output_names(name: str, count: int) -> list[str]:
-    stem = Path(name).stem
-    if count == 1:
-        return [f"{stem}.xml"]
-    return [f"{stem}-{index:03d}.xml" for index in range(1, count + 1)]
+@attrs.define(eq=False)
+class _Item:
+    """One input file on its way through a batch."""
+
+    path: Path
+    data: bytes
+    digest: str
+    started: float
+    known: tuple[str, int] | None
+    attempt: int = 0
+    verdict: _Verdict | None = None
+    reason: str = "invalid"
+    place: str = ""
+    kept: tuple[str, ...] = ()
+    seconds: float = 0.0
+    future: Future[_Verdict] | None = None
+    """The evaluation in a worker process (``jobs`` > 1)."""
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def suspect(self) -> bool:
+        """Being handled when the process died: handle it alone."""
+        return self.known is not None and self.known[0] == "processing"
+
+    @property
+    def duplicate(self) -> bool:
+        return self.known is not None and self.known[0] != "processing"
+
+    @property
+    def judged(self) -> _Verdict:
+        if self.verdict is None:  # pragma: no cover - a bug in the batch's order
+            raise RuntimeError(f"{self.name}: used before it was evaluated")
+        return self.verdict
 
 
-class _Pass:
-    def __init__(self, config: ExchangeConfig, journal: _Journal, discovery: Discovery) -> None:
+def _never() -> bool:
+    return False
+
+
+_WORKER_DISCOVERY: Discovery | None = None
+
+
+def _start_worker(discovery: Discovery) -> None:
+    """In a worker process: keep the adapters; leave SIGTERM/SIGINT to the parent, which
+    finishes the files in hand before it stops the workers; exit when the parent dies
+    (killed with SIGKILL, it cannot stop its workers, and the work queue stays open)."""
+    global _WORKER_DISCOVERY
+    _WORKER_DISCOVERY = discovery
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    parent = os.getppid()
+
+    def orphaned() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(0)
+
+    threading.Thread(target=orphaned, name="cpas-exchange-parent-watch", daemon=True).start()
+
+
+def _evaluate_in_worker(name: str, data: bytes, today: dt.date | None) -> _Verdict:
+    discovery = _WORKER_DISCOVERY if _WORKER_DISCOVERY is not None else discover()
+    return _evaluate(name, data, discovery, today)
+
+
+class Exchange:
+    """An open exchange: the inbox lock held and the journal open, for one or many passes.
+
+    Use as a context manager (:func:`run_once` and :func:`watch` do). Raises
+    :class:`InboxBusy` on entry when another process holds the inbox.
+    """
+
+    def __init__(self, config: ExchangeConfig, discovery: Discovery | None = None) -> None:
         self.config = config
-        self.journal = journal
-        self.discovery = discovery
+        self.discovery = discovery if discovery is not None else discover()
+        self._lock: int | None = None
+        self._journal: _Journal | None = None
+        self._sign_folder: Path | None = None
+        self._pool: ProcessPoolExecutor | None = None
+        self._waiting: dict[str, str] = {}
+        """Files reported not ready, with the reason: reported again only when it changes."""
 
-    def _drop(self, place: str, name: str, digest: str) -> None:
-        """Remove what an earlier attempt may have written to ``place`` for this input."""
-        folder = self.config.outbox if place == "out" else self.config.quarantine
-        removed = False
-        for file in self.journal.claimed(place, name, digest):
-            if (folder / file).exists():
-                (folder / file).unlink()
-                removed = True
-        if removed:
-            sync_directory(folder)
+    # -- opening and closing
 
-    def _remove_input(self, path: Path) -> None:
-        path.unlink(missing_ok=True)
-        sync_directory(path.parent)
+    def __enter__(self) -> Exchange:
+        config = self.config
+        for folder in (config.inbox, config.outbox, config.quarantine):
+            folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(config.inbox / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise InboxBusy(f"{config.inbox}: another cpas exchange process holds "
+                            f"{LOCK_NAME}") from None
+        self._lock = fd
+        try:
+            _remove_leftovers(config.outbox)
+            _remove_leftovers(config.quarantine)
+            self._journal = _Journal(config.journal_path)
+            if config.signing is not None:
+                self._sign_folder = Path(tempfile.mkdtemp(prefix=SIGN_FOLDER_PREFIX,
+                                                          dir=config.outbox))
+        except BaseException:
+            self.close()
+            raise
+        return self
 
-    def handle(self, path: Path) -> FileOutcome | None:
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        if self._sign_folder is not None:
+            shutil.rmtree(self._sign_folder, ignore_errors=True)
+            self._sign_folder = None
+        if self._journal is not None:
+            self._journal.close()
+            self._journal = None
+        if self._lock is not None:
+            os.close(self._lock)  # closing releases the lock
+            self._lock = None
+
+    @property
+    def journal(self) -> _Journal:
+        if self._journal is None:
+            raise RuntimeError("the exchange is not open (use it in a with block)")
+        return self._journal
+
+    # -- one pass
+
+    def run_pass(self, *, log: Callable[[FileOutcome], None] | None = None,
+                 stop: Callable[[], bool] = _never,
+                 max_files: int | None = None) -> PassSummary:
+        """Handle the files of the inbox in name order, batch by batch.
+
+        ``stop`` is asked before each file: once it returns True, the file
+        being handled is finished (outputs, journal, removal) and the pass
+        ends. ``max_files`` bounds the files taken out of the inbox.
+        """
+        outcomes: list[FileOutcome] = []
+
+        def report(outcome: FileOutcome) -> None:
+            outcomes.append(outcome)
+            if log is not None:
+                log(outcome)
+
+        entries = sorted(self.config.inbox.iterdir())
+        position = 0
+        finished = 0
+        pending: list[_Item] = []
+        while True:
+            batch: list[_Item] = []
+            room = BATCH_FILES if max_files is None else min(
+                BATCH_FILES, max_files - finished - len(pending))
+            size = 0
+            while (position < len(entries) and len(batch) < room and size < BATCH_BYTES
+                   and not stop()):
+                item = self._pick(entries[position], report)
+                if item is not None and item.suspect and batch:
+                    break  # a survivor of a crash: alone, in the next batch
+                position += 1
+                if item is None:
+                    continue
+                batch.append(item)
+                size += len(item.data)
+                if item.suspect:
+                    break
+            if not batch and not pending:
+                break
+            overlap = self.config.jobs > 1 and not any(item.suspect for item in batch)
+            if overlap:  # workers read and check this batch while the previous is written
+                self._start(batch)
+                batch, pending = pending, batch
+            else:  # in process, or a survivor of a crash: alone in the workers
+                for outcome in self._finish(pending, stop):
+                    finished += outcome.outcome in FINISHED
+                    report(outcome)
+                pending = []
+                self._start(batch)
+            for outcome in self._finish(batch, stop):
+                finished += outcome.outcome in FINISHED
+                report(outcome)
+        return PassSummary(tuple(outcomes))
+
+    def _pick(self, path: Path, report: Callable[[FileOutcome], None]) -> _Item | None:
+        """The file read and looked up in the journal, or None when it is not for now."""
         name = path.name
         started = time.monotonic()
         if name.startswith("."):
             return None
         try:
             before = path.stat()
+            if not path.is_file():
+                return None
+            if name.endswith(".part"):
+                self._not_ready(name, before.st_size, "part", report)
+                return None
+            if time.time() - before.st_mtime < self.config.settle_seconds:
+                self._not_ready(name, before.st_size, "recent", report)
+                return None
+            data = path.read_bytes()
+            after = path.stat()
         except FileNotFoundError:
             return None
-        if not path.is_file():
-            return None
-        if name.endswith(".part"):
-            return FileOutcome(name, "not-ready", size=before.st_size, reason="part")
-        if time.time() - before.st_mtime < self.config.settle_seconds:
-            return FileOutcome(name, "not-ready", size=before.st_size, reason="recent")
-        data = path.read_bytes()
-        after = path.stat()
         if ((after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns)
                 or len(data) != after.st_size):
-            return FileOutcome(name, "not-ready", size=after.st_size, reason="changing")
+            self._not_ready(name, after.st_size, "changing", report)
+            return None
+        self._waiting.pop(name, None)
         digest = hashlib.sha256(data).hexdigest()
-        known = self.journal.state(name, digest)
-        if known is not None and known[0] != "processing":
-            self._remove_input(path)
-            return FileOutcome(name, "duplicate", digest, len(data), reason=known[0],
-                               attempt=known[1], seconds=time.monotonic() - started)
-        attempt = self.journal.begin_attempt(name, digest)
-        if attempt > self.config.max_attempts:
-            adapter = self.discovery.for_file(name)
-            verdict = _Verdict(adapter.name if adapter is not None else None, (), ())
-            return self._quarantine(path, data, digest, verdict, "poison", attempt - 1,
-                                    started)
-        verdict = _evaluate(name, data, self.discovery, self.config.today)
-        if verdict.errors:
-            return self._quarantine(path, data, digest, verdict, "invalid", attempt, started)
-        self._drop("quarantine", name, digest)
-        files = self.journal.claim("out", self.config.outbox,
-                                   _output_names(name, len(verdict.xml)), name, digest)
-        for file, xml in zip(files, verdict.xml, strict=True):
-            write_atomically(self.config.outbox / file, xml)
-        self.journal.finish(name, digest, "done")
-        self._remove_input(path)
-        return FileOutcome(name, "written", digest, len(data), verdict.adapter, tuple(files),
-                           verdict.errors, verdict.warnings, attempt,
-                           seconds=time.monotonic() - started)
+        return _Item(path, data, digest, started, self.journal.state(name, digest))
 
-    def _quarantine(self, path: Path, data: bytes, digest: str, verdict: _Verdict,
-                    reason: str, attempt: int, started: float) -> FileOutcome:
-        name = path.name
-        self._drop("out", name, digest)
-        kept = self.journal.claim("quarantine", self.config.quarantine, [name], name,
-                                  digest)[0]
-        folder = self.config.quarantine
-        json_report = write_atomically(folder / f"{kept}.report.json",
-                                       _report_json(name, digest, verdict, reason, attempt),
-                                       sync_dir=False)
-        text_report = write_atomically(folder / f"{kept}.report.txt",
-                                       _report_text(name, digest, verdict, reason, attempt),
-                                       sync_dir=False)
-        write_atomically(folder / kept, data)  # syncs the folder: all three renames durable
-        self.journal.finish(name, digest, "quarantined")
-        self._remove_input(path)
+    def _not_ready(self, name: str, size: int, reason: str,
+                   report: Callable[[FileOutcome], None]) -> None:
+        if self._waiting.get(name) != reason:
+            self._waiting[name] = reason
+            report(FileOutcome(name, "not-ready", size=size, reason=reason))
+
+    def _start(self, batch: list[_Item]) -> None:
+        """Count the attempts (one commit, before any work); hand the files to the workers."""
+        if not batch:
+            return
+        journal = self.journal
+        work = [item for item in batch if not item.duplicate]
+        with journal.transaction():
+            for item in work:
+                item.attempt = journal.begin_attempt(item.name, item.digest)
+        if self.config.jobs > 1:
+            pool = self._workers()
+            for item in work:
+                if item.attempt <= self.config.max_attempts:
+                    item.future = pool.submit(_evaluate_in_worker, item.name, item.data,
+                                              self.config.today)
+
+    def _finish(self, batch: list[_Item], stop: Callable[[], bool]) -> list[FileOutcome]:
+        """Judge the started batch, write its results durably, then empty the inbox of it."""
+        if not batch:
+            return []
+        config, journal = self.config, self.journal
+        work = [item for item in batch if not item.duplicate]
+        done, lost = (self._judge_here(work, stop) if self.config.jobs <= 1
+                      else self._judge_in_workers(work, stop))
+        touched: set[Path] = set()
+        with journal.transaction():  # commit 2: output names
+            for item in done:
+                clock = time.monotonic()
+                touched |= self._claim(item)
+                item.seconds += time.monotonic() - clock
+        for item in done:
+            clock = time.monotonic()
+            self._write(item)
+            item.seconds += time.monotonic() - clock
+        for folder in sorted(touched):
+            sync_directory(folder)  # the renames are durable before the journal says so
+        with journal.transaction():  # commit 3: outcomes (and attempts not used)
+            for item in done:
+                journal.finish(item.name, item.digest,
+                               "done" if item.place == "out" else "quarantined")
+            for item in work:
+                if item not in done and item not in lost:
+                    journal.release(item.name, item.digest)
+        leaving = [item for item in batch if item.duplicate] + done
+        for item in leaving:
+            item.path.unlink(missing_ok=True)
+        if leaving:
+            sync_directory(config.inbox)
+        outcomes = [self._outcome(item) for item in batch if item.duplicate or item in done]
+        return outcomes + [FileOutcome(item.name, "retry", item.digest, len(item.data),
+                                       attempt=item.attempt, reason="worker-died")
+                           for item in lost]
+
+    def _judge_here(self, work: list[_Item],
+                    stop: Callable[[], bool]) -> tuple[list[_Item], list[_Item]]:
+        """Evaluate in this process, in order, until ``stop()``: (evaluated, lost)."""
+        done: list[_Item] = []
+        for item in work:
+            if done and stop():
+                break
+            clock = time.monotonic()
+            self._judged(item, self._verdict(item))
+            item.seconds += time.monotonic() - clock
+            done.append(item)
+        return done, []
+
+    def _judge_in_workers(self, work: list[_Item],
+                          stop: Callable[[], bool]) -> tuple[list[_Item], list[_Item]]:
+        """Evaluate in the worker processes; once ``stop()``, files not started are left.
+
+        A worker that dies (a file crashing the parser) breaks the pool: the
+        files whose result is unknown stay counted as attempted and are
+        returned as lost; the next pass takes them one at a time.
+        """
+        done: list[_Item] = []
+        lost: list[_Item] = []
+        stopping = False
+        for item in work:
+            future = item.future
+            if future is None:
+                self._judged(item, self._verdict(item))
+                done.append(item)
+                continue
+            if not stopping and done and stop():
+                stopping = True
+                for later in work:
+                    if later.future is not None:
+                        later.future.cancel()
+            if future.cancelled():
+                continue
+            try:
+                verdict = future.result()
+            except BrokenProcessPool:
+                lost.append(item)
+                self._pool = None
+                continue
+            self._judged(item, self._signed_if_asked(item, verdict))
+            item.seconds = time.monotonic() - item.started
+            done.append(item)
+        return done, lost
+
+    def _workers(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context("fork" if "fork" in methods else None)
+            self._pool = ProcessPoolExecutor(self.config.jobs, mp_context=context,
+                                             initializer=_start_worker,
+                                             initargs=(self.discovery,))
+        return self._pool
+
+    @staticmethod
+    def _judged(item: _Item, verdict: _Verdict) -> None:
+        item.verdict = verdict
+        item.place = "quarantine" if verdict.errors else "out"
+
+    def _verdict(self, item: _Item) -> _Verdict:
+        if item.attempt > self.config.max_attempts:
+            adapter = self.discovery.for_file(item.name)
+            item.reason = "poison"
+            item.attempt -= 1
+            return _Verdict(adapter.name if adapter is not None else None, (), (_finding(
+                "EXCH-POISON", _REASONS["poison"].format(attempts=item.attempt), item.name),))
+        verdict = _evaluate(item.name, item.data, self.discovery, self.config.today)
+        return self._signed_if_asked(item, verdict)
+
+    def _signed_if_asked(self, item: _Item, verdict: _Verdict) -> _Verdict:
+        if self.config.signing is None or self._sign_folder is None or verdict.errors:
+            return verdict
+        return _signed(verdict, item.name, self.config.signing, self._sign_folder)
+
+    def _claim(self, item: _Item) -> set[Path]:
+        """Claim the output names; drop what an earlier attempt left in the other place."""
+        config, journal = self.config, self.journal
+        touched: set[Path] = set()
+        other, folder = (("quarantine", config.quarantine) if item.place == "out"
+                         else ("out", config.outbox))
+        for file in journal.claimed(other, item.name, item.digest):
+            if (folder / file).exists():
+                (folder / file).unlink()
+                touched.add(folder)
+        if item.place == "out":
+            wanted = [name for name, _ in item.judged.outputs]
+            item.kept = tuple(journal.claim("out", config.outbox, wanted, item.name,
+                                            item.digest))
+            touched.add(config.outbox)
+        else:
+            kept = journal.claim("quarantine", config.quarantine, [item.name], item.name,
+                                 item.digest)[0]
+            item.kept = (kept, f"{kept}.report.json", f"{kept}.report.txt")
+            touched.add(config.quarantine)
+        return touched
+
+    def _write(self, item: _Item) -> None:
+        config = self.config
+        verdict = item.judged
+        if item.place == "out":
+            for file, (_, data) in zip(item.kept, verdict.outputs, strict=True):
+                write_atomically(config.outbox / file, data, sync_dir=False)
+            return
+        kept, json_name, text_name = item.kept
+        folder = config.quarantine
+        write_atomically(folder / json_name, _report_json(item.name, item.digest, verdict,
+                                                          item.reason, item.attempt),
+                         sync_dir=False)
+        write_atomically(folder / text_name, _report_text(item.name, item.digest, verdict,
+                                                          item.reason, item.attempt),
+                         sync_dir=False)
+        write_atomically(folder / kept, item.data, sync_dir=False)
+
+    def _outcome(self, item: _Item) -> FileOutcome:
+        if item.known is not None and item.duplicate:
+            return FileOutcome(item.name, "duplicate", item.digest, len(item.data),
+                               reason=item.known[0], attempt=item.known[1],
+                               seconds=time.monotonic() - item.started)
+        verdict = item.judged
+        if item.place == "out":
+            return FileOutcome(item.name, "written", item.digest, len(item.data),
+                               verdict.adapter, item.kept, verdict.errors, verdict.warnings,
+                               item.attempt, seconds=item.seconds)
         first = next((f.code for f in verdict.findings if f.severity is Severity.ERROR), None)
-        return FileOutcome(name, "quarantined", digest, len(data), verdict.adapter,
-                           (kept, json_report.name, text_report.name), verdict.errors,
-                           verdict.warnings, attempt, reason="poison" if reason == "poison"
-                           else first, seconds=time.monotonic() - started)
+        return FileOutcome(item.name, "quarantined", item.digest, len(item.data),
+                           verdict.adapter, item.kept, verdict.errors, verdict.warnings,
+                           item.attempt, reason="poison" if item.reason == "poison" else first,
+                           seconds=item.seconds)
 
 
-def _remove_temporaries(folder: Path) -> None:
-    """Temporary files of :func:`write_atomically` left by a killed run."""
+def _remove_leftovers(folder: Path) -> None:
+    """Temporary files of :func:`write_atomically` and signing folders of a killed run."""
     for entry in folder.iterdir():
         if entry.name.startswith(".") and entry.name.endswith(".tmp") and entry.is_file():
             entry.unlink(missing_ok=True)
+        elif entry.name.startswith(SIGN_FOLDER_PREFIX) and entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------- API
 
 
 def run_once(config: ExchangeConfig, *, discovery: Discovery | None = None,
-             log: Callable[[FileOutcome], None] | None = None) -> PassSummary:
+             log: Callable[[FileOutcome], None] | None = None,
+             stop: Callable[[], bool] = _never, max_files: int | None = None) -> PassSummary:
     """One pass over the inbox; ``log`` is called once per file handled or skipped.
 
+    ``stop`` and ``max_files`` end the pass early (see :meth:`Exchange.run_pass`).
     Raises :class:`InboxBusy` when another process holds the inbox, and
     ``OSError`` when a folder cannot be written (the pass stops; what was done
     is durable and a rerun continues).
     """
-    for folder in (config.inbox, config.outbox, config.quarantine):
-        folder.mkdir(parents=True, exist_ok=True)
-    found = discovery if discovery is not None else discover()
-    outcomes: list[FileOutcome] = []
-    with _inbox_lock(config.inbox):
-        _remove_temporaries(config.outbox)
-        _remove_temporaries(config.quarantine)
-        journal = _Journal(config.journal_path)
-        try:
-            work = _Pass(config, journal, found)
-            for path in sorted(config.inbox.iterdir()):
-                outcome = work.handle(path)
-                if outcome is None:
-                    continue
-                outcomes.append(outcome)
-                if log is not None:
-                    log(outcome)
-        finally:
-            journal.close()
-    return PassSummary(tuple(outcomes))
+    with Exchange(config, discovery) as exchange:
+        return exchange.run_pass(log=log, stop=stop, max_files=max_files)
+
+
+def watch(config: ExchangeConfig, *, interval: float = 2.0,
+          discovery: Discovery | None = None,
+          log: Callable[[FileOutcome], None] | None = None,
+          stop: Callable[[], bool] = _never, max_files: int | None = None,
+          sleep: Callable[[float], None] = time.sleep) -> WatchSummary:
+    """Keep passing over the inbox every ``interval`` seconds until ``stop()`` or ``max_files``.
+
+    The lock is held the whole time. ``stop`` is asked before each file and
+    every 0.1 s while waiting: a stop request finishes the file being handled,
+    then returns. ``max_files`` counts files taken out of the inbox (written,
+    quarantined or duplicate); files not yet ready do not count. A file that
+    stays not ready is logged once per reason, not at every pass.
+    """
+    counts: dict[str, int] = {}
+    passes = 0
+    finished = 0
+    with Exchange(config, discovery) as exchange:
+        while True:
+            left = None if max_files is None else max_files - finished
+            summary = exchange.run_pass(log=log, stop=stop, max_files=left)
+            passes += 1
+            for outcome in summary.outcomes:
+                counts[outcome.outcome] = counts.get(outcome.outcome, 0) + 1
+                finished += outcome.outcome in FINISHED
+            if max_files is not None and finished >= max_files:
+                return WatchSummary(passes, counts, "max-files")
+            deadline = time.monotonic() + interval
+            while not stop() and time.monotonic() < deadline:
+                sleep(min(0.1, max(0.0, deadline - time.monotonic())))
+            if stop():
+                return WatchSummary(passes, counts, "signal")

@@ -1,0 +1,135 @@
+"""Benchmark: small files through the exchange folder against a plain durable copy.
+
+    python bench/exchange.py [--files 10000] [--repeat 1] [--jobs 1,2] [--profile]
+
+``--files`` small valid documents (the five sample documents of
+:func:`cpas.sdk.samples.sample_set` in turn: PIIS, bilan, subsidy and
+partnership conventions, reimbursement form; 1 to 6 KB each) are written to a
+temporary folder (not timed). Then, in this process:
+
+* **baseline**: each file is read and copied to another folder with the
+  cheapest durable copy: temporary file, fsync, rename; one fsync of the
+  folder at the end (without it the renames are not durable);
+* **exchange**: the same files, hard-linked into an inbox, go through
+  :func:`cpas.adapters.exchange.run_once` (adapter, schema validation, rule
+  check, XML output written atomically, journal, input removed), once for
+  each worker count of ``--jobs`` (default ``1,2``: in-process, then two
+  worker processes).
+
+The two runs alternate ``--repeat`` times; the shortest time counts (the
+machine is shared). Printed: files, seconds and files/s of each, and the ratio
+exchange/baseline against the issue's goal of 0.5. ``--profile`` also prints
+the exchange's 25 most expensive functions (cProfile, cumulative time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from cpas.adapters.exchange import ExchangeConfig, run_once
+from cpas.adapters.files import sync_directory, write_atomically
+from cpas.adapters.plugins import discover
+from cpas.adapters.xml.documents import to_xml
+from cpas.sdk.rules import all_rules
+from cpas.sdk.samples import sample_set
+
+GOAL = 0.5
+OLD = 1_000_000_000.0
+
+
+def make_files(folder: Path, count: int) -> list[Path]:
+    """``count`` small valid documents, in turn of each kind."""
+    samples = sample_set()
+    kinds = [to_xml(d) for d in (samples.piis, samples.bilan, samples.subsidy,
+                                 samples.partnership, samples.reimbursement)]
+    folder.mkdir(parents=True)
+    paths: list[Path] = []
+    for index in range(count):
+        path = folder / f"doc-{index:06d}.xml"
+        path.write_bytes(kinds[index % len(kinds)])
+        os.utime(path, (OLD, OLD))
+        paths.append(path)
+    return paths
+
+
+def baseline(files: list[Path], target: Path) -> float:
+    """Seconds to copy every file durably (temporary file, fsync, rename; folder fsync)."""
+    target.mkdir()
+    start = time.perf_counter()
+    for path in files:
+        write_atomically(target / path.name, path.read_bytes(), sync_dir=False)
+    sync_directory(target)
+    return time.perf_counter() - start
+
+
+def exchange(files: list[Path], work: Path, profile: bool, jobs: int) -> tuple[float, int]:
+    """Seconds for one pass of the exchange over ``files``; and the files written."""
+    inbox = work / "in"
+    inbox.mkdir(parents=True)
+    for path in files:
+        os.link(path, inbox / path.name)
+    config = ExchangeConfig(inbox, work / "out", work / "q", settle_seconds=0, jobs=jobs)
+    found = discover()
+    profiler = cProfile.Profile() if profile else None
+    start = time.perf_counter()
+    if profiler is not None:
+        profiler.enable()
+    summary = run_once(config, discovery=found)
+    if profiler is not None:
+        profiler.disable()
+    seconds = time.perf_counter() - start
+    if profiler is not None:
+        text = io.StringIO()
+        pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(25)
+        print(text.getvalue())
+    return seconds, summary.count("written")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--files", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--jobs", default="1,2",
+                        help="comma-separated worker counts to measure (default 1,2)")
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+    jobs = [int(j) for j in args.jobs.split(",")]
+    all_rules()  # rule modules are imported on first use: not part of the run
+    root = Path(tempfile.mkdtemp(prefix="cpas-bench-exchange-"))
+    copy_times: list[float] = []
+    exchange_times: dict[int, list[float]] = {j: [] for j in jobs}
+    try:
+        files = make_files(root / "source", args.files)
+        for run in range(args.repeat):
+            copy_times.append(baseline(files, root / f"copy-{run}"))
+            shutil.rmtree(root / f"copy-{run}")
+            for count in jobs:
+                work = root / f"exchange-{run}-{count}"
+                seconds, written = exchange(files, work, args.profile and run == 0, count)
+                if written != len(files):
+                    raise SystemExit(f"the exchange wrote {written} of {len(files)} files")
+                exchange_times[count].append(seconds)
+                shutil.rmtree(work)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    copy = min(copy_times)
+    print(f"{'':<18} {'files':>7} {'seconds':>9} {'files/s':>9} {'ratio':>6}")
+    print(f"{'baseline copy':<18} {len(files):>7} {copy:>9.2f} {len(files) / copy:>9.0f}")
+    for count in jobs:
+        done = min(exchange_times[count])
+        ratio = copy / done
+        print(f"{f'exchange jobs={count}':<18} {len(files):>7} {done:>9.2f} "
+              f"{len(files) / done:>9.0f} {ratio:>6.2f}  "
+              f"({'met' if ratio >= GOAL else 'NOT met'}: goal >= {GOAL})")
+
+
+if __name__ == "__main__":
+    main()
