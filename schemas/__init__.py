@@ -142,8 +142,28 @@ _lock = threading.Lock()
 _infos: dict[tuple[str, str, bytes], SchemaInfo] = {}
 
 
+_listings: dict[str, tuple[SchemaInfo, ...]] = {}
+
+
 def list_schemas(package: Package | None = None) -> tuple[SchemaInfo, ...]:
-    """Every shipped XSD, sorted by file name."""
+    """Every shipped XSD, sorted by file name.
+
+    An installed package's schemas do not change while a process runs: their
+    listing is read once. A folder given as a ``Traversable`` is read each time.
+    """
+    chosen = DEFAULT_PACKAGE if package is None else package
+    if isinstance(chosen, str):
+        with _lock:
+            listed = _listings.get(chosen)
+        if listed is None:
+            listed = _read_listing(package)
+            with _lock:
+                _listings[chosen] = listed
+        return listed
+    return _read_listing(package)
+
+
+def _read_listing(package: Package | None) -> tuple[SchemaInfo, ...]:
     folder = _folder(package)
     out = []
     for name in _names(folder):
