@@ -653,7 +653,7 @@ def eligible_amounts(conv: SubsidyConvention,
     person, from 2018). Within one holder the cap is used up in line order.
     """
     params = _params(parameters)
-    cap = params.money("subsidy.investment_cap", dt.date(conv.year, 1, 1))
+    cap: Money | None = None  # looked up at the first investment: no table, no need
     left: dict[str | None, Money] = {}
     out: list[Money] = []
     for expense in conv.expenses:
@@ -662,6 +662,8 @@ def eligible_amounts(conv: SubsidyConvention,
             continue
         value = pro_rata_amount(expense)
         if expense.category is ExpenseCategory.INVESTMENT:
+            if cap is None:
+                cap = params.money("subsidy.investment_cap", dt.date(conv.year, 1, 1))
             room = left.get(expense.person_ref, cap)
             value = min(value, room)
             left[expense.person_ref] = room - value

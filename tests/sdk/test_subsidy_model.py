@@ -312,3 +312,12 @@ def test_investment_caps_are_shared_per_holder_in_eligible_amounts() -> None:
     assert eligible_amounts(conv) == (Money("350.00"), Money("150.00"), Money("500.00"),
                                       Money("100.00"))
     assert eligible_expenses(conv) == Money("1100.00")
+
+
+def test_eligible_amounts_need_no_investment_cap_without_investments() -> None:
+    """Before 2015 no investment cap is in the tables: a convention without investment lines
+    still gets its eligible amounts (the cap is only looked up for an investment)."""
+    lines = (Expense(category="operating", description="Tickets", amount="100"),
+             Expense(category="staff", description="AS", amount="1000", staff_time_percent=10))
+    conv = _convention(year=2010, expenses=lines)
+    assert eligible_amounts(conv) == (Money("100.00"), Money("100.00"))
