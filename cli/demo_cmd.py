@@ -13,8 +13,10 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import attrs
 import click
 
+from cpas.adapters.bcss import export_ab, export_c, export_df, load_official_schemas
 from cpas.adapters.files import write_atomically
 from cpas.adapters.legacy.convert import convert, rejects_csv
 from cpas.adapters.legacy.samples import partnership_xlsx, reimbursement_csv
@@ -27,7 +29,9 @@ from cpas.adapters.xml.stream import validate
 from cpas.schemas import export
 from cpas.sdk.clauses import generate_clauses
 from cpas.sdk.derive import evaluation_form
-from cpas.sdk.documents.partnership import intervention, payments
+from cpas.sdk.documents.partnership import BeneficiaryStatus, intervention, payments
+from cpas.sdk.documents.reimbursement import FormType, from_partnership_conventions
+from cpas.sdk.errors import CpasError
 from cpas.sdk.findings import Report
 from cpas.sdk.parties import SignerRole
 from cpas.sdk.rules import check
@@ -66,8 +70,13 @@ def _write_report(folder: Path, stem: str, report: Report, lang: Lang) -> None:
               help="Folder to write the demo's files into (created if needed).")
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default="2026-01-15",
               show_default=True, help="Date used for deadline checks (fixed for a stable demo).")
+@click.option("--bcss-schemas", "bcss_schemas", envvar="CPAS_BCSS_SCHEMAS",
+              type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
+              help="Folder of the official BCSS/KSZ SSDN schemas (not shipped with cpas-sdk; "
+                   "also CPAS_BCSS_SCHEMAS): also export the loi 65 forms AB, C and DF.")
 @LANG_OPTION
-def demo_command(out: Path, today: dt.datetime, lang: Lang | None) -> int:
+def demo_command(out: Path, today: dt.datetime, lang: Lang | None,
+                 bcss_schemas: Path | None) -> int:
     """Run the main job on built-in sample data (fictitious people and numbers)."""
     lang = lang or default_lang()
     day = today.date()
@@ -123,6 +132,7 @@ def demo_command(out: Path, today: dt.datetime, lang: Lang | None) -> int:
 
     written = export(out / "schemas")
     click.echo(f"11. {len(written)} XSD schemas -> {out / 'schemas'}")
+    problems += _bcss_step(out / "bcss", bcss_schemas)
     click.echo(f"\nDone: files in {out.resolve()}")
     return int(ExitCode.OK if problems == 0 else ExitCode.INVALID)
 
@@ -184,3 +194,48 @@ def _signing_step(folder: Path, convention: Path, schemas: Path) -> int:
     click.echo(f"    or with Debian tools only: bash docs/verify-by-hand.sh -t {pki.root_pem} "
                f"-s {schemas} {package}")
     return 0 if result.status is Status.VALID and checked.status is Status.VALID else 1
+
+
+# Values the loi 65 forms require and the SDK's documents do not hold: an attestation id,
+# status, nationality and cancellation codes (their official lists are not public), a file
+# number. The demo uses made-up ones, printed as such; a CPAS gives its own.
+_DEMO_ATTEST = ("DEMO2025ATT0001", "DEMO2025ATT0002")
+_DEMO_FILE = "DEMO-117"
+
+
+def _bcss_step(folder: Path, schemas_dir: Path | None) -> int:
+    """Export the sample documents to the official loi 65 forms AB, DF and C."""
+    if schemas_dir is None:
+        click.echo("12. BCSS loi 65 forms: skipped (give --bcss-schemas DIR or "
+                   "CPAS_BCSS_SCHEMAS: the official schemas are not shipped)")
+        return 0
+    samples = sample_set()
+    try:
+        schemas = load_official_schemas(schemas_dir)
+        piis = samples.piis
+        ab = export_ab(piis, attest_id=_DEMO_ATTEST[0], status_code="1", nationality_code=150,
+                       juridical_procedure=False, file_number=_DEMO_FILE,
+                       entry_date=piis.decision_date, schemas=schemas)
+        # The sample person receives the revenu d'intégration (loi DIS, form B); the same
+        # convention for a person on financial social aid is claimed on the loi 65 DF form.
+        convention = attrs.evolve(samples.partnership,
+                                  beneficiary_status=BeneficiaryStatus.FINANCIAL_SOCIAL_AID)
+        df = export_df(convention, attest_ids=_DEMO_ATTEST[:1], double_maximum=False,
+                       file_number=_DEMO_FILE, schemas=schemas)
+        header = attrs.evolve(samples.reimbursement.header, file_number=_DEMO_FILE,
+                              decision_date=samples.reimbursement.header.effective_date)
+        d1 = from_partnership_conventions([convention], header=header,
+                                          submission_date=samples.reimbursement.submission_date,
+                                          form_type=FormType.LOI65_D1)
+        cancel = export_c(d1, attest_ids=_DEMO_ATTEST[1:], suffix=0, decision_nature="1",
+                          cancellation_reason="01", schemas=schemas)
+    except (CpasError, OSError) as exc:
+        click.echo(f"12. BCSS loi 65 forms: FAILED: {exc}")
+        return 1
+    for name, data in (("ab", ab), ("df", df), ("c", cancel)):
+        write_atomically(folder / f"l65-{name}.xml", data)
+    click.echo(f"12. BCSS loi 65 forms AB (from the PIIS), DF (the convention, for a person on "
+               f"financial social aid) and C -> {folder}")
+    click.echo("    valid for the official schemas (lxml and xmlschema); attestation ids, file "
+               "number and codes are made up for the demo")
+    return 0

@@ -128,3 +128,55 @@ def test_demo_packs_the_convention_for_the_ebox(tmp_path: Path) -> None:
     done = subprocess.run([command[0], str(BY_HAND), *command[2:]],  # noqa: S603
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def _bcss_schemas() -> Path:
+    """The official BCSS schemas, found like tests/bcss does (never copied into the project)."""
+    import os
+
+    chosen = os.environ.get("CPAS_BCSS_SCHEMAS")
+    repo = Path(__file__).resolve().parents[2]
+    candidates = ([Path(chosen)] if chosen else
+                  [repo.parent / "shared" / "reference" / "bcss-ssdn",
+                   Path("/work/shared/reference/bcss-ssdn")])
+    for candidate in candidates:
+        if candidate.is_dir():
+            return candidate
+    raise AssertionError(f"official BCSS schemas not found (tried {candidates}); set "
+                         "CPAS_BCSS_SCHEMAS")
+
+
+def test_demo_exports_the_loi65_forms_with_the_official_schemas(tmp_path: Path) -> None:
+    """Issue 7: the demo's documents go out as the BCSS loi 65 forms AB, DF and C, valid for
+    the official schemas (re-checked here by both validators); the mesure 500 € intervention
+    of the sample convention (500 €, circular of 31/01/2013) is the DF's
+    PartnerconventionAmount, in euro cents."""
+    from cpas.adapters.bcss import load_official_schemas
+    from cpas.sdk.samples import CPAS
+
+    schemas_dir = _bcss_schemas()
+    out = tmp_path / "demo"
+    result = CliRunner().invoke(cli, ["demo", "--out", str(out), "--bcss-schemas",
+                                      str(schemas_dir)])
+    assert result.exit_code == 0, result.output
+    official = load_official_schemas(schemas_dir)
+    for name in ("ab", "df", "c"):
+        data = (out / "bcss" / f"l65-{name}.xml").read_bytes()
+        assert official.errors(data) == (), name
+    df = etree.fromstring((out / "bcss" / "l65-df.xml").read_bytes())
+    amounts = [e.text for e in df.iter() if etree.QName(e).localname == "PartnerconventionAmount"]
+    assert amounts == ["50000"]
+    ab = etree.fromstring((out / "bcss" / "l65-ab.xml").read_bytes())
+    kbo = [e.text for e in ab.iter() if etree.QName(e).localname == "KBOBCE"]
+    # The official type is a number: the KBO's leading zero is not written.
+    assert kbo == [CPAS.kbo.compact.lstrip("0")]
+    assert "made up for the demo" in result.output
+
+
+def test_demo_without_bcss_schemas_says_how_to_get_the_forms(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CPAS_BCSS_SCHEMAS", raising=False)
+    result = CliRunner().invoke(cli, ["demo", "--out", str(tmp_path / "d")])
+    assert result.exit_code == 0, result.output
+    assert "--bcss-schemas" in result.output
+    assert not (tmp_path / "d" / "bcss").exists()
