@@ -23,20 +23,26 @@ element. The line is that of the deepest element found, so a finding about an
 optional element that is absent (``$.header.file_number``) points at its
 parent (``<header>``).
 
-**Reimbursement batches** are never held whole. After the schema pass, the
-file is read once more as a stream: the part before the lines (type, header)
-starts a :class:`~cpas.sdk.rules.reimbursement.StreamingCheck`; each
-``<reimbursementLine>`` is read with
-:func:`~cpas.adapters.xml.mapping.from_element`, checked by the per-line and
+**Reimbursement batches** are never held whole, and are read **once**: libxml2
+validates while the lines are read and checked (the schema pass and the rules
+pass are one). The part before the lines (type, header) starts a
+:class:`~cpas.sdk.rules.reimbursement.StreamingCheck`; each
+``<reimbursementLine>`` is read by the compiled reader of
+:mod:`cpas.adapters.xml.fastread` (or, when it gives way, by
+:func:`~cpas.adapters.xml.mapping.from_element`), checked by the per-line and
 cross-line rules, located if a rule hit it, and released; the trailer
-(submission date, counts) completes the form at the end. The findings are
-those of ``check(from_xml(file))``. Two more passes run only when needed: the
-cross-line rules read the lines again when their filter says a key was
-perhaps seen before (a real duplicate, or, for a million lines, about one
-chance in two hundred), and findings decided after a line was released
-(duplicates, cost statements out of time) are located by one pass that maps
-nothing. Memory: see :mod:`cpas.sdk.rules.reimbursement` (under twenty bytes
-per line, nothing per element).
+(submission date, counts) completes the form at the end. Only when the file
+ends well is that answer used: if libxml2 reports a schema error (or the XML
+is malformed), what was read is dropped and the schema check of step 1 runs,
+whose located findings are the answer, exactly as if it had run first. The
+findings are those of ``check(from_xml(file))``. Two more passes run only
+when needed: the cross-line rules read the lines again when their filter
+says a key was perhaps seen before (a real duplicate, or, rarely, a false
+alarm: none measured up to two million lines), and findings decided after a line
+was released (duplicates, cost statements out of time) are located by one
+pass that maps nothing. Memory: see :mod:`cpas.sdk.rules.reimbursement` (a
+fixed 16 MiB table per cross-line rule at most, four bytes per line for loi 65
+cost statements, nothing per element).
 
 >>> result = check_file("batch.xml", today=dt.date(2025, 4, 1))   # doctest: +SKIP
 >>> result.ok, result.errors, result.findings[0].line              # doctest: +SKIP
@@ -54,6 +60,7 @@ from typing import Any
 import attrs
 from lxml import etree
 
+from ...schemas import UnknownSchema, lxml_schema, schema_for_namespace
 from ...sdk.documents.reimbursement import (
     FormHeader,
     FormType,
@@ -68,6 +75,7 @@ from ...sdk.rules import check
 from ...sdk.rules.reimbursement import StreamingCheck
 from ...sdk.text import Lang, Text
 from .documents import KINDS, DocumentKind, records_of
+from .fastread import fast_reader
 from .mapping import Scalar, error_line, from_element, load, slots
 from .parser import (
     BATCH_LIMITS,
@@ -75,8 +83,10 @@ from .parser import (
     EventChunks,
     Progress,
     XmlError,
+    XmlSyntaxError,
     parse_bytes,
     parse_file,
+    peek_root,
 )
 from .stream import ValidationResult, validate
 
@@ -262,6 +272,12 @@ def check_file(
     if max_errors is not None and max_errors < 1:
         raise ValueError("max_errors must be at least 1")
     label = name or (os.fspath(source) if not isinstance(source, bytes) else "<bytes>")
+    options = _Options(label, today, policy, parameters, max_errors, progress)
+    batch_kind = _batch_kind(source, label)
+    if batch_kind is not None:
+        done = _check_batch(source, *batch_kind, options, validating=True)
+        if done is not None:
+            return done
     validation = validate(source, max_errors=max_errors, progress=progress, name=label)
     kind = _kind_of(validation)
     kind_name = kind.name if kind is not None else None
@@ -269,10 +285,25 @@ def check_file(
         return CheckResult(label, kind_name, validation.findings, schema_valid=validation.ok,
                            records=validation.records, complete=validation.complete,
                            schema=validation.schema)
-    options = _Options(label, today, policy, parameters, max_errors, progress)
     if kind.records:
-        return _check_batch(source, kind, validation, options)
+        result = _check_batch(source, kind, validation.schema, options, validating=False)
+        if result is not None:  # only a validating pass gives way
+            return result
+        raise AssertionError("unreachable")  # pragma: no cover
     return _check_document(source, kind, validation, options)
+
+
+def _batch_kind(source: Source, label: str) -> tuple[DocumentKind, str] | None:
+    """The kind and schema file of a batch (a kind read as a stream of records), from
+    the root's namespace; ``None`` for anything else, or when the head is unreadable
+    (the schema pass then says why)."""
+    try:
+        namespace = etree.QName(peek_root(source, name=label)).namespace or ""
+        info = schema_for_namespace(namespace)
+    except (XmlError, UnknownSchema):
+        return None
+    kind = next((kind for kind in KINDS if kind.schema_file == info.name), None)
+    return (kind, info.name) if kind is not None and kind.records else None
 
 
 @attrs.frozen
@@ -321,8 +352,11 @@ def _check_document(source: Source, kind: DocumentKind, validation: ValidationRe
 class _Batch:
     """The streamed reading of one reimbursement batch (see the module docstring)."""
 
-    def __init__(self, source: Source, kind: DocumentKind, options: _Options) -> None:
+    def __init__(self, source: Source, kind: DocumentKind, options: _Options,
+                 schema: etree.XMLSchema | None = None) -> None:
         self.source = source
+        self.schema = schema
+        """Validate while reading (the file is then only trusted if the pass ends well)."""
         self.kind = kind
         self.options = options
         self.ns = kind.namespace
@@ -330,6 +364,7 @@ class _Batch:
         if kind.cls is not ReimbursementForm or len(records) != 1:  # pragma: no cover
             raise ValueError(f"{kind.name}: no streamed checking for this kind")
         ((self.record_tag, self.record_cls),) = records.items()
+        self.fast = fast_reader(ReimbursementLine, self.ns)
         self.reading: list[Finding] = []
         """``SDK-VALUE`` findings (no rule runs when there is one)."""
         self.located: dict[str, int | None] = {}
@@ -379,50 +414,74 @@ class _Batch:
         found = len(self.reading) + (self.stream.errors if self.stream is not None else 0)
         return found >= limit
 
-    def _record(self, element: etree._Element) -> None:
-        index = self.count
-        self.count += 1
-        if self.stopped:
-            return
-        try:
+    def _line(self, element: etree._Element, index: int) -> ReimbursementLine:
+        """Read one line: the compiled reader, else (rarely) the generic one, which
+        raises the located error."""
+        line = self.fast(element) if self.fast is not None else None
+        if line is None:
             line = from_element(element, ReimbursementLine, namespace=self.ns,
                                 path=f"$.lines[{index}]")
+        return line
+
+    def _record(self, element: etree._Element) -> None:
+        index = self.count
+        self.count = index + 1
+        if self.stopped:
+            return
+        line = self.fast(element) if self.fast is not None else None
+        try:
+            if line is None:
+                line = self._line(element, index)
         except (InvalidValue, InvalidType) as exc:
             self.reading.append(_reading_finding(exc, self.options.label,
                                                  _sourceline(element)))
         else:
             if self.stream is not None and not self.reading:
+                hits = self.stream.add(line)
+                if not hits:
+                    return
                 prefix = f"$.lines[{index}]"
-                for hit in self.stream.add(line):
+                for hit in hits:
                     if hit.path.startswith(prefix):  # else located after the main pass
                         rest = "$" + hit.path[len(prefix):]
                         self.located[hit.path] = line_of_path(element, self.record_cls, rest,
                                                               namespace=self.ns)
-        if self._full():
+        if self.options.max_errors is not None and self._full():
             self.stopped = True
 
     def run(self) -> etree._Element | None:
         """The main pass; returns the root (without its lines) once the file is read."""
+        # Events for the records and the root only: XInclude elements are left to the
+        # schema, which has no wildcard to let them through, checked in this pass or
+        # before it, or beside it (the result is then only used if the file is valid).
         chunks = EventChunks(self.source, tags=[self.record_tag], limits=BATCH_LIMITS,
-                             progress=self.options.progress, name=self.options.label)
+                             progress=self.options.progress, name=self.options.label,
+                             schema=self.schema, xinclude_events=False)
         root: etree._Element | None = None
+        closed = False
+        record = self._record
         try:
             for events in chunks:
+                if root is None and events:
+                    root = events[0][1]
                 last: etree._Element | None = None
                 for event, element in events:
-                    if root is None:
-                        root = element
+                    if event != "end":
                         continue
-                    if event != "end" or element.tag != self.record_tag:
+                    if element is root:
+                        closed = True
                         continue
-                    if not self.started:
+                    if not self.started and root is not None:
                         self._start(root)
-                    self._record(element)
+                    record(element)
                     last = element
                 if last is not None:
                     _release(last)
         finally:
             chunks.close()
+        if not closed:  # libxml2 may end a validating parse of a cut file without an error
+            raise XmlSyntaxError("the document ends before its root element is closed",
+                                 source=self.options.label)
         if root is not None:
             for element in root.iter(self.record_tag):
                 parent = element.getparent()
@@ -437,12 +496,14 @@ class _Batch:
         """Read every line once more, in order (for the cross-line rules)."""
         chunks = EventChunks(self.source, tags=[self.record_tag], limits=BATCH_LIMITS,
                              name=self.options.label)
+        count = 0
         try:
             for events in chunks:
                 last: etree._Element | None = None
                 for event, element in events:
                     if event == "end" and element.tag == self.record_tag:
-                        yield from_element(element, ReimbursementLine, namespace=self.ns)
+                        yield self._line(element, count)
+                        count += 1
                         last = element
                 if last is not None:
                     _release(last)
@@ -494,21 +555,28 @@ def _release(last: etree._Element) -> None:
     last.clear(keep_tail=True)  # type: ignore[call-arg]  # lxml-stubs lag
 
 
-def _check_batch(source: Source, kind: DocumentKind, validation: ValidationResult,
-                 options: _Options) -> CheckResult:
+def _check_batch(source: Source, kind: DocumentKind, schema_name: str | None,
+                 options: _Options, *, validating: bool) -> CheckResult | None:
+    """Check a batch as a stream. With ``validating``, the schema is checked in the same
+    pass, and ``None`` means the file broke it (or is unreadable): the caller then runs
+    the schema pass, whose findings are the answer; the lines read are forgotten."""
     label = options.label
-    batch = _Batch(source, kind, options)
+    schema = lxml_schema(schema_name) if validating and schema_name is not None else None
+    batch = _Batch(source, kind, options, schema=schema)
     try:
         root = batch.run()
-    except XmlError as exc:  # pragma: no cover - the schema pass read the same bytes
+    except XmlError as exc:
+        if validating:
+            return None
+        # pragma: no cover - the schema pass read the same bytes
         return CheckResult(label, kind.name, (_xml_finding(exc),), schema_valid=True,
-                           records=batch.count, complete=False, schema=validation.schema)
+                           records=batch.count, complete=False, schema=schema_name)
 
     def result(findings: list[Finding], complete: bool) -> CheckResult:
         kept, dropped = _capped(findings, options.max_errors)
         return CheckResult(label, kind.name, kept, schema_valid=True, records=batch.count,
                            complete=complete and not dropped and not batch.stopped,
-                           schema=validation.schema)
+                           schema=schema_name)
 
     if root is None:  # pragma: no cover - the schema pass found a root
         return result([], complete=False)

@@ -61,6 +61,7 @@ from .parser import (
     Source,
     XmlError,
     XmlSchemaInvalid,
+    XmlSyntaxError,
     parse_bytes,
     parse_file,
     peek_root,
@@ -447,6 +448,7 @@ def _fast_pass(
     refuses them explicitly.
     """
     events_seen = 0
+    complete = False
     chunks = EventChunks(source, tags=sorted(record_tags), limits=limits, progress=progress,
                          name=label, schema=schema, xinclude_events=False)
     try:
@@ -457,6 +459,7 @@ def _fast_pass(
                 continue
             parent = last.getparent()
             if parent is None:  # the root's end: the document is complete
+                complete = True
                 continue
             position = parent.index(last)
             if position:
@@ -464,6 +467,9 @@ def _fast_pass(
             last.clear(keep_tail=True)  # type: ignore[call-arg]  # lxml-stubs lag
     finally:
         chunks.close()
+    if not complete:  # libxml2 may end a validating parse of a cut file without an error
+        raise XmlSyntaxError("the document ends before its root element is closed",
+                             source=label)
     return max(events_seen - 2, 0) // 2
 
 

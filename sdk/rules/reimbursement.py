@@ -17,12 +17,13 @@ objects run in two ways, with the same findings in the same order:
   lines of a batch as it parses them and releases each one; at the end it hands
   over the form's header and trailer.
 
-Memory stays small: dated parameters are looked up once per month, per-line
-rules keep nothing, and each cross-line rule (duplicates, PIIS subsidy claimed
-twice) remembers the lines it saw in one bit array sized when the form starts
-(a Bloom filter, :class:`MaybeSeen`: six bytes per expected line, about
-8 MiB each for a file of a million lines), which can only err on the side of
-"perhaps seen". When it says "perhaps", the rule keeps that line's key; at the end it
+Memory stays small and flat: dated parameters are looked up once per month,
+per-line rules keep nothing, and each cross-line rule (duplicates, PIIS
+subsidy claimed twice) remembers the lines it saw in one table sized when the
+form starts (a blocked Bloom filter, :class:`MaybeSeen`: 128 bits per expected
+line, never more than 16 MiB, the size reached from about 130 000 lines), which
+can only err on the side of "perhaps seen". When it says "perhaps", the rule
+keeps that line's key; at the end it
 reads the lines once more (in memory, or from the file) to settle those few
 keys exactly, so no duplicate is missed and none is invented. Exact answers in
 one pass would need every key in memory (about 250 bytes per line as Python
@@ -111,6 +112,21 @@ def _per_month(compute: Callable[[dt.date], T]) -> Callable[[Period], T]:
         return cache[period]
 
     return lookup
+
+
+def _last_month(lookup: Callable[[Period], T]) -> Callable[[Period], T]:
+    """``lookup`` answering at once when asked about the same month object again (the
+    lines of a batch share their months: no hashing then)."""
+    last: list[tuple[Period, T]] = []
+
+    def again(period: Period) -> T:
+        if last and last[0][0] is period:
+            return last[0][1]
+        found = lookup(period)
+        last[:] = [(period, found)]
+        return found
+
+    return again
 
 
 def _codes(value: str) -> frozenset[int]:
@@ -235,52 +251,65 @@ def line_rule(
 
 
 class MaybeSeen:
-    """A set of keys that answers "new" or "perhaps seen" (a Bloom filter).
+    """A set of keys that answers "new" or "perhaps seen" (a blocked Bloom filter).
 
     It never says "new" for a key added before; it may (rarely) say "perhaps
-    seen" for a new one. Its size is fixed when it is made: 48 bits per
-    expected key and ten probes, so that a new key gets a "perhaps" about once
-    in twenty million when the filter holds as many keys as expected, and a
-    million keys added one after the other get about one "perhaps" in two
-    hundred runs. Keys are hashed with Python's ``hash``, which is only stable
-    within one process: a filter is never stored.
+    seen" for a new one. Each key sets four bits in each of two 64-bit words
+    of a fixed table, chosen by its hash: two array reads per key, no loop, so
+    it costs about a microsecond in Python. The table has 16 words per
+    expected key, rounded up to a power of two, **at most** :attr:`MAX_BYTES`
+    (16 MiB, reached from about 130 000 expected keys): memory stops growing
+    there, whatever the size of the file. At that size, one and two million
+    distinct keys added one after the other got no "perhaps" at all when
+    measured; past a few million keys "perhaps" becomes likelier, which costs
+    time (the rules then read the lines again), never exactness. Keys
+    are hashed with Python's ``hash``, which is only stable within one
+    process: a filter is never stored.
     """
 
-    _BITS_PER_KEY: ClassVar[int] = 48
-    _PROBES: ClassVar[int] = 10
+    MAX_BYTES: ClassVar[int] = 16 * 1024 * 1024
+    _WORDS_PER_KEY: ClassVar[int] = 16
+    _MIN_WORDS: ClassVar[int] = 1024
 
     def __init__(self, expected: int) -> None:
-        self._size = max(expected, 256) * self._BITS_PER_KEY
-        self._bits = bytearray((self._size + 7) // 8)
+        wanted = max(expected * self._WORDS_PER_KEY, self._MIN_WORDS)
+        words = min(1 << (wanted - 1).bit_length(), self.MAX_BYTES // 8)
+        self._mask = words - 1
+        # A zeroed bytearray is mapped lazily: untouched pages cost no memory.
+        self._words = memoryview(bytearray(words * 8)).cast("Q")
+
+    def _probe(self, key: Hashable) -> tuple[int, int, int, int]:
+        """Two word positions and the four bits to find in each."""
+        value = hash(key) & 0xFFFF_FFFF_FFFF_FFFF
+        # The bits come from the top of a multiplicative hash, which depends on every
+        # bit of the key's hash (its low bits would repeat the word's position).
+        mixed = (value * 0x9E37_79B9_7F4A_7C15) & 0xFFFF_FFFF_FFFF_FFFF
+        first = (1 << (mixed >> 16 & 63) | 1 << (mixed >> 22 & 63) | 1 << (mixed >> 28 & 63)
+                 | 1 << (mixed >> 34 & 63))
+        second = (1 << (mixed >> 40 & 63) | 1 << (mixed >> 46 & 63) | 1 << (mixed >> 52 & 63)
+                  | 1 << (mixed >> 58))
+        return value & self._mask, first, (value >> 32) & self._mask, second
 
     def add(self, key: Hashable) -> bool:
         """Add ``key``; True when it was perhaps added before."""
-        size, bits = self._size, self._bits
-        value = hash(key) & 0xFFFF_FFFF_FFFF_FFFF
-        position, step = value % size, (value >> 32) % size or 1
-        seen = True
-        for _ in range(self._PROBES):  # double hashing: position, position + step, …
-            byte, mask = position >> 3, 1 << (position & 7)
-            if not bits[byte] & mask:
-                bits[byte] |= mask
-                seen = False
-            position = (position + step) % size
-        return seen
+        one, first, two, second = self._probe(key)
+        words = self._words
+        old_one, old_two = words[one], words[two]
+        if old_one & first == first and old_two & second == second:
+            return True
+        words[one] = old_one | first
+        words[two] = words[two] | second  # the same word when one == two
+        return False
 
     def __contains__(self, key: Hashable) -> bool:
-        size, bits = self._size, self._bits
-        value = hash(key) & 0xFFFF_FFFF_FFFF_FFFF
-        position, step = value % size, (value >> 32) % size or 1
-        for _ in range(self._PROBES):
-            if not bits[position >> 3] & (1 << (position & 7)):
-                return False
-            position = (position + step) % size
-        return True
+        one, first, two, second = self._probe(key)
+        words = self._words
+        return words[one] & first == first and words[two] & second == second
 
     @property
     def nbytes(self) -> int:
-        """Memory held by the bit array."""
-        return len(self._bits)
+        """Memory held by the table (at most :attr:`MAX_BYTES`)."""
+        return self._words.nbytes
 
 
 # --- Legal bases and duplicates ------------------------------------------------------------
@@ -299,17 +328,22 @@ class BasisMatchesLaw(LineRule):
 
     def __init__(self, form: FormStart, ctx: Context) -> None:
         super().__init__(form, ctx)
-        self._law = form.law
+        law = form.law
+        self._allowed = tuple(basis for basis in LegalBasis if law in basis.laws)
 
     def line(self, index: int, line: ReimbursementLine) -> Hit | None:
-        if self._law in line.basis.laws:
+        if line.basis in self._allowed:  # members compare by identity: no hashing
             return None
         return Hit(f"$.lines[{index}].basis",
                    {"basis": line.basis.label, "form": self.form.form_type.label})
 
 
 def _duplicate_key(line: ReimbursementLine) -> tuple[object, ...]:
-    return (line.niss.compact, line.basis, line.period, line.recovery_type, line.expense_date)
+    """What makes two lines duplicates; equal keys, equal lines for this rule. Built of
+    plain values (the basis's text, the month's numbers) that hash without Python code."""
+    period = line.period
+    return (line.niss.compact, line.basis.value, period.year, period.month, line.recovery_type,
+            line.expense_date)
 
 
 @line_rule("REIMB-DUP-001", severity=Severity.ERROR, legal=(_FORMS_DIS, _FORMS_65),
@@ -569,7 +603,7 @@ class PiisCodeValid(LineRule):
 
     def __init__(self, form: FormStart, ctx: Context) -> None:
         super().__init__(form, ctx)
-        self._valid = _code_set(ctx, "reimbursement.dis.piis_codes")
+        self._valid = _last_month(_code_set(ctx, "reimbursement.dis.piis_codes"))
 
     @property
     def active(self) -> bool:
@@ -610,7 +644,8 @@ class PiisSubsidyOnce(LineRule):
 
     def __init__(self, form: FormStart, ctx: Context) -> None:
         super().__init__(form, ctx)
-        self._subsidised = _code_set(ctx, "reimbursement.dis.piis_codes_with_subsidy")
+        self._subsidised = _last_month(
+            _code_set(ctx, "reimbursement.dis.piis_codes_with_subsidy"))
         self._seen = MaybeSeen(form.expected_lines)
         self._again: set[tuple[str, Period]] = set()
         self._subsidy_lines = False  # until the first one, income lines need no lookup
@@ -634,14 +669,15 @@ class PiisSubsidyOnce(LineRule):
         kind = self._kind(line)
         if kind is None:
             return None
-        key = (line.niss.compact, line.period)
-        self._seen.add((kind, *key))
+        period = line.period
+        niss, year, month = line.niss.compact, period.year, period.month
+        self._seen.add((kind, niss, year, month))
         if kind is self._SUBSIDY:
             self._subsidy_lines = True
-            if (self._INCOME, *key) in self._seen:
-                self._again.add(key)
-        elif self._subsidy_lines and (self._SUBSIDY, *key) in self._seen:
-            self._again.add(key)
+            if (self._INCOME, niss, year, month) in self._seen:
+                self._again.add((niss, period))
+        elif self._subsidy_lines and (self._SUBSIDY, niss, year, month) in self._seen:
+            self._again.add((niss, period))
         return None
 
     def end(self, form: ReimbursementForm, lines: Lines) -> Iterator[Hit]:
@@ -685,7 +721,8 @@ class IncomeWithinCategoryAmount(LineRule):
 
     def __init__(self, form: FormStart, ctx: Context) -> None:
         super().__init__(form, ctx)
-        self._amounts: dict[tuple[str, Period], Money | None] = {}
+        self._amounts: dict[tuple[str, int, int], Money | None] = {}
+        self._last: tuple[Period, str, Money | None] | None = None
 
     @property
     def active(self) -> bool:
@@ -698,11 +735,16 @@ class IncomeWithinCategoryAmount(LineRule):
         key = None if category is None else category.amount_key
         if category is None or key is None:
             return None
-        slot = (key, line.period)
-        if slot not in self._amounts:
-            p, day = self.ctx.parameters, line.period.first_day()
-            self._amounts[slot] = p.money(key, day) if p.in_force(key, day) else None
-        maximum = self._amounts[slot]
+        period = line.period
+        if self._last is not None and self._last[0] is period and self._last[1] == key:
+            maximum = self._last[2]
+        else:
+            slot = (key, period.year, period.month)
+            if slot not in self._amounts:
+                p, day = self.ctx.parameters, period.first_day()
+                self._amounts[slot] = p.money(key, day) if p.in_force(key, day) else None
+            maximum = self._amounts[slot]
+            self._last = (period, key, maximum)
         if maximum is None or line.amount.amount <= maximum.amount:
             return None
         return Hit(f"$.lines[{index}].amount",

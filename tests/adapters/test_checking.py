@@ -191,7 +191,18 @@ def test_maybe_seen_never_forgets() -> None:
     assert sum(seen.add(key) for key in keys) < 10   # three times more keys than planned
     assert all(key in seen for key in keys)
     assert all(seen.add(key) for key in keys)
-    assert seen.nbytes == 1000 * 48 // 8
+    assert seen.nbytes == 16_384 * 8  # 16 words of 8 bytes per key, to a power of two
+
+
+def test_maybe_seen_stops_growing_at_sixteen_mebibytes() -> None:
+    """Flat memory: the table of a filter is at most 16 MiB, however many keys are expected,
+    and it still never says "new" for a key it holds."""
+    assert MaybeSeen(100_000).nbytes == 2**21 * 8
+    big = MaybeSeen(50_000_000)
+    assert big.nbytes == 16 * 1024 * 1024
+    keys = [("85073003328", n, "x") for n in range(20_000)]
+    assert sum(big.add(key) for key in keys) == 0
+    assert all(key in big for key in keys)
 
 
 # --------------------------------------------------------------------------- lines
