@@ -625,6 +625,7 @@ class EventChunks:
             parser = etree.XMLPullParser(events=("start", "end"), tag=filter_tags,
                                          schema=self._schema, **_parser_options())
             read = 0
+            closed = False
             chunk = head
             while True:
                 read += len(chunk)
@@ -646,6 +647,12 @@ class EventChunks:
                 if self.root is None and events:
                     self.root = events[0][1]
                     _check_docinfo(self.root.getroottree(), source)
+                if events and events[-1][0] == "end" and events[-1][1] is self.root:
+                    closed = True  # the root's end is the document's last event
+                if not chunk and not closed:
+                    # libxml2 may end a validating parse of a cut file without an error.
+                    raise XmlSyntaxError("the document ends before its root element is "
+                                         "closed", source=source)
                 yield events
                 del events
                 if self.root is not None:

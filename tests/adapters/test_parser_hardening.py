@@ -401,3 +401,23 @@ def test_memory_stays_bounded(tmp_path: Path, secret: Path, listener: socket.soc
     assert len(result["outputs"]) >= 2 * len(files)
     assert MARKER not in done.stdout + done.stderr
     assert_no_connection(listener)
+
+
+@pytest.mark.parametrize("cut", [2, 20, 200])  # 1 would only drop the final newline
+def test_event_chunks_refuse_a_cut_document_even_when_validating(cut: int) -> None:
+    """With a schema, libxml2 can end the parse of a truncated file without an error; the
+    hardened streaming parser refuses it itself (the root element was never closed)."""
+    from cpas.adapters.xml.documents import to_xml
+    from cpas.adapters.xml.parser import EventChunks, Limits, XmlSyntaxError
+    from cpas.schemas import lxml_schema
+    from cpas.sdk.samples import sample_set
+
+    data = to_xml(sample_set().reimbursement)
+    chunks = EventChunks(data[:-cut], tags=None, limits=Limits(), name="cut.xml",
+                         schema=lxml_schema("reimbursement-1.xsd"))
+    with pytest.raises(XmlSyntaxError, match="root element"):
+        for _ in chunks:
+            pass
+    whole = EventChunks(data, tags=None, limits=Limits(), name="whole.xml",
+                        schema=lxml_schema("reimbursement-1.xsd"))
+    assert sum(len(events) for events in whole) > 10
