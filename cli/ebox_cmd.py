@@ -4,13 +4,17 @@ The package layout and checks are in :mod:`cpas.adapters.signing.ebox`. Exit
 codes: 0 valid, 1 invalid (changed, malformed, unsafe, refused), 2 usage,
 3 untrusted or incomplete (chain not trusted, required signers missing),
 4 a file could not be read or written. A citizen recipient's NISS is never
-printed in clear.
+printed in clear; give it with ``--recipient-niss-env VAR`` or
+``--recipient-niss-file F`` rather than ``--recipient-niss`` (the command line is
+visible to other users of the machine). An output folder that exists and is not
+empty is a usage error (2), found before anything is read.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -100,6 +104,38 @@ def _at(value: str | None) -> dt.datetime | Literal["signing-time"] | None:
     return SIGNING_TIME if value == SIGNING_TIME else _parse_time(value, "--at")
 
 
+def _check_output(output: Path, *, zip_ok: bool) -> None:
+    """An output folder must not exist or be empty: checked before any work (exit 2)."""
+    if zip_ok and output.suffix.lower() == ".zip":
+        if output.is_dir():
+            raise click.BadParameter(f"{output} is a folder", param_hint="-o/--output")
+        return
+    if output.exists() and (not output.is_dir() or any(output.iterdir())):
+        raise click.BadParameter(f"{output} exists and is not an empty folder",
+                                 param_hint="-o/--output")
+
+
+def _first_line(path: Path) -> str:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.readline().strip()
+    except OSError as exc:
+        fail(ExitCode.IO_ERROR, f"{path}: {exc.strerror or exc}")
+    except UnicodeDecodeError:
+        raise click.BadParameter(f"{path} is not UTF-8 text",
+                                 param_hint="--recipient-niss-file") from None
+
+
+def _niss_from(value: str | None, option: str, missing: str) -> Niss:
+    """The NISS read from a variable or a file; never repeated in clear on error."""
+    if value is None:
+        raise click.BadParameter(missing, param_hint=option)
+    try:
+        return Niss(value.strip())
+    except InvalidNiss as exc:
+        raise click.BadParameter(f"{exc.reason} (got {exc.shown})", param_hint=option) from None
+
+
 def _one(options: dict[str, Any], what: str) -> tuple[str, Any]:
     given = [(k, v) for k, v in options.items() if v is not None]
     if len(given) != 1:
@@ -159,7 +195,13 @@ AT_OPTION = click.option(
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
               help="The package: OUT.zip, or a folder (created; must be empty).")
 @click.option("--recipient-kbo", type=KboType(), help="Recipient enterprise (KBO/BCE number).")
-@click.option("--recipient-niss", type=NissType(), help="Recipient citizen (NISS).")
+@click.option("--recipient-niss", type=NissType(),
+              help="Recipient citizen (NISS). Visible to other users of the machine (ps, "
+                   "shell history): prefer --recipient-niss-env or --recipient-niss-file.")
+@click.option("--recipient-niss-env", metavar="VAR",
+              help="Recipient citizen: read the NISS from this environment variable.")
+@click.option("--recipient-niss-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Recipient citizen: read the NISS from the first line of this file.")
 @click.option("--sender-kbo", required=True, type=KboType(),
               help="Sender's KBO/BCE number (the CPAS).")
 @click.option("--subject-fr", help="Subject in French (at most 255 characters).")
@@ -180,7 +222,8 @@ AT_OPTION = click.option(
 @FORMAT_OPTION
 @LANG_OPTION
 def pack_command(containers: tuple[Path, ...], output: Path, recipient_kbo: Kbo | None,
-                 recipient_niss: Niss | None, sender_kbo: Kbo, subject_fr: str | None,
+                 recipient_niss: Niss | None, recipient_niss_env: str | None,
+                 recipient_niss_file: Path | None, sender_kbo: Kbo, subject_fr: str | None,
                  subject_nl: str | None, subject_de: str | None, body: str | None,
                  message_type: str, sender_application_id: str | None,
                  business_data: tuple[str, ...], names: tuple[str, ...],
@@ -194,8 +237,14 @@ def pack_command(containers: tuple[Path, ...], output: Path, recipient_kbo: Kbo 
     lang = lang or default_lang()
     if not trust:
         raise click.UsageError("--trust is required: containers are verified before packing")
-    kind, who = _one({"--recipient-kbo": recipient_kbo, "--recipient-niss": recipient_niss},
-                     "the recipient")
+    _check_output(output, zip_ok=True)
+    kind, who = _one({"--recipient-kbo": recipient_kbo, "--recipient-niss": recipient_niss,
+                      "--recipient-niss-env": recipient_niss_env,
+                      "--recipient-niss-file": recipient_niss_file}, "the recipient")
+    if kind == "--recipient-niss-env":
+        who = _niss_from(os.environ.get(who), kind, f"${who} is not set")
+    elif kind == "--recipient-niss-file":
+        who = _niss_from(_first_line(who), kind, "")
     option, subject = _one({"--subject-fr": subject_fr, "--subject-nl": subject_nl,
                             "--subject-de": subject_de}, "one subject language")
     pairs: list[tuple[str, str]] = []
@@ -271,6 +320,7 @@ def unpack_command(package: Path, output: Path, trust: tuple[Path, ...], at_text
     Without --trust the package must be intact; with --trust it must be valid.
     """
     lang = lang or default_lang()
+    _check_output(output, zip_ok=False)
     at = _at(at_text)
     try:
         folder, result = unpack(package, output, load_trust(trust) if trust else None, at)

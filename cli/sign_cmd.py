@@ -7,7 +7,8 @@ prompt) when signing with a PKCS#11 token (``--pkcs11-module``, ``--token-label`
 ``--key-label``/``--key-id``). ``--tsa-url`` adds an RFC 3161 timestamp (B-T).
 ``cpas verify`` trusts only the ``--trust`` anchors given. Exit codes: 0 valid,
 1 invalid (changed, malformed, refused), 3 untrusted or incomplete (required
-signers missing), 4 a file could not be read or written.
+signers missing), 4 a file could not be read or written or the TSA could not be
+reached (2 for a --tsa-url that is not http or https).
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import urllib.parse
 from pathlib import Path
 from typing import Literal
 
 import click
 
-from cpas.adapters.signing.errors import SigningError
+from cpas.adapters.signing.errors import SigningError, TsaUnreachable
 from cpas.adapters.signing.keys import KeyLike, load_pem, load_pkcs12, read_password
 from cpas.adapters.signing.pkcs11 import MODULE_ENV, PIN_ENV, load_token_key, pin_source
 from cpas.adapters.signing.signer import add_signature, sign_new
@@ -80,6 +82,23 @@ def _load_key(key: Path | None, cert: Path | None, p12: Path | None,
     return load_pem(key, cert, password=password)
 
 
+def _check_tsa_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A TSA URL must be http(s) with a host; a wrong one is a usage error (exit 2).
+    The message never repeats a ``user:password@`` part."""
+    if value is None:
+        return None
+    from cpas.adapters.signing.timestamp import url_for_messages
+
+    try:
+        parts = urllib.parse.urlsplit(value)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise click.BadParameter(f"{url_for_messages(value)!r} is not an http or https URL",
+                                 ctx=ctx, param=param)
+    return value
+
+
 @click.command("sign")
 @click.argument("document", required=False,
                 type=click.Path(dir_okay=False, path_type=Path))
@@ -104,8 +123,9 @@ def _load_key(key: Path | None, cert: Path | None, p12: Path | None,
                    "else a prompt).")
 @click.option("--pin-file", type=click.Path(dir_okay=False, path_type=Path),
               help="Read the token PIN from the first line of this file.")
-@click.option("--tsa-url", metavar="URL",
-              help="Add an RFC 3161 signature timestamp from this TSA (XAdES B-T).")
+@click.option("--tsa-url", metavar="URL", callback=_check_tsa_url,
+              help="Add an RFC 3161 signature timestamp from this TSA (XAdES B-T); "
+                   "http or https only.")
 @click.option("--tsa-timeout", type=click.FloatRange(min=1, max=600), default=30.0,
               show_default=True, help="Seconds to wait for the TSA.")
 @click.option("--tsa-trust", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
@@ -163,6 +183,8 @@ def sign_command(document: Path | None, annexes: tuple[Path, ...], key: Path | N
                                annexes=annexes, timestamp=provider)
         else:  # pragma: no cover - excluded by the checks above
             raise click.UsageError("nothing to sign")
+    except TsaUnreachable as exc:
+        fail(ExitCode.IO_ERROR, str(exc))
     except SigningError as exc:
         fail(ExitCode.INVALID, str(exc))
     except OSError as exc:

@@ -16,9 +16,14 @@
 #   package:   sha256sum -c SHA256SUMS; every file listed; each attachment's base64url
 #              SHA-256 appears in message.json
 #   container: no unsafe entry name; 'mimetype' first, stored, right content
-#   signature: xmlsec1 --verify --enabled-key-data x509 from the unzipped container root,
-#              one --url-map per data reference; the signer certificate (first X509Certificate)
-#              is the one named by SigningCertificateV2; every business file is covered by
+#   signature: every ds:Reference URI is '#id' or a data file of the container (never a URL
+#              or another local path); xmlsec1 --verify --enabled-key-data x509
+#              --enabled-reference-uris same-doc,remote from the unzipped container root,
+#              one --url-map per data reference (xmlsec1 1.2.x counts a relative URI such
+#              as 'convention.xml' as "remote" and only file:// as "local": "local" is left
+#              out, and the check above keeps every other "remote" URI away from xmlsec1);
+#              the signer certificate (first X509Certificate) is the one named by
+#              SigningCertificateV2; every business file is covered by
 #              every signature, every data file by at least one
 #   policy:    the roles a subsidy convention or a PIIS needs are claimed by its signatures
 #   schema:    xmllint --noout --nonet --schema for each business XML file (with -s)
@@ -67,6 +72,28 @@ safe_zip() {
   fi
 }
 
+# safe_references ROOT SIGNATURE DATA_FILE...: every ds:Reference URI is '#id' or one of
+# the DATA_FILEs, present under ROOT; 'u:' marks each value so a missing URI shows too.
+safe_references() {
+  local root=$1 sig=$2 uri listed status=0
+  shift 2
+  listed=$(printf '%s\n' "$@")
+  while IFS= read -r uri; do
+    [ -n "$uri" ] || continue
+    uri=${uri#u:}
+    case "$uri" in
+      \#?*) continue ;;
+      ''|/*|*\\*|*:*|../*|*/../*|*/..|..|./*|*/./*)
+        bad "$sig: Reference URI '$uri' is not a data file of the container"; status=1; continue ;;
+    esac
+    if ! grep -qxF -- "$uri" <<<"$listed" || [ ! -f "$root/$uri" ] || [ -L "$root/$uri" ]; then
+      bad "$sig: Reference URI '$uri' is not a data file of the container"; status=1
+    fi
+  done < <(xmlstarlet sel -N "ds=$DS" -t -m '//ds:Reference' -v 'concat("u:", @URI)' -n \
+             "$root/$sig")
+  return $status
+}
+
 check_container() {
   local asice=$1 label=$2 root first sig uri uris file kind roles role when need
   echo "container $label"
@@ -103,7 +130,15 @@ check_container() {
     while IFS= read -r uri; do [ -n "$uri" ] && uris+=("$uri"); done < <(
       xmlstarlet sel -N "ds=$DS" -t -m '/*/ds:Signature/ds:SignedInfo/ds:Reference[not(@Type)]' \
         -v @URI -n "$root/$sig")
+    # Every Reference anywhere in the file must point inside this document (#Id) or to
+    # one of the container's unzipped data files (relative, no '..', present): never to
+    # the network or to another local file. Checked before xmlsec1 may open anything.
+    if ! safe_references "$root" "$sig" "${data[@]}"; then
+      bad "$sig: not given to xmlsec1 (a Reference points outside the container)"
+      continue
+    fi
     local command=(xmlsec1 --verify --enabled-key-data x509 --trusted-pem "$trust"
+                   --enabled-reference-uris same-doc,remote
                    --id-attr:Id "$XADES:SignedProperties")
     [ -n "$untrusted" ] && command+=(--untrusted-pem "$untrusted")
     [ -n "$at" ] && command+=(--verification-gmt-time "$at")

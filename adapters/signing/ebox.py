@@ -306,9 +306,14 @@ def _load_json(data: bytes, name: str) -> dict[str, Any]:
                            f"{exc.msg})") from None
     except PackageError as exc:
         raise PackageError(f"{name}: {exc}") from None
+    except RecursionError:
+        raise PackageError(f"{name}: nested too deeply") from None
     if not isinstance(value, dict):
         raise PackageError(f"{name}: the top level is not an object")
-    nulls = _nulls(value, "$")
+    try:
+        nulls = _nulls(value, "$")
+    except RecursionError:
+        raise PackageError(f"{name}: nested too deeply") from None
     if nulls:
         raise PackageError(f"{name}: null at {', '.join(nulls)} (leave absent fields out)")
     return value
@@ -860,7 +865,7 @@ def _copy(source: IO[bytes], out: IO[bytes], expected: bytes, name: str) -> None
         digest.update(chunk)
         out.write(chunk)
     if digest.digest() != expected:
-        raise PackageError(f"{name} changed while the package was being written")
+        raise PackageError(f"{name} changed while it was being copied (after the check)")
 
 
 def _write_zip(target: Path, small: dict[str, bytes], files: dict[str, Path],
@@ -980,8 +985,12 @@ def _check_export(data: dict[str, Any], results: dict[str, VerificationResult],
     entries = data.get("attachments")
     if not isinstance(entries, list):
         return [*problems, f"{EXPORT} $.attachments: must be a list"]
+    strays = [i for i, e in enumerate(entries) if not isinstance(e, dict)]
+    if strays:
+        return [*problems, *(f"{EXPORT} $.attachments[{i}]: must be an object"
+                             for i in strays)]
     expected = [(a.part, a.path) for a in attachments]
-    listed = [(e.get("httpPartName"), e.get("file")) for e in entries if isinstance(e, dict)]
+    listed = [(e.get("httpPartName"), e.get("file")) for e in entries]
     if listed != expected:
         problems.append(f"{EXPORT} $.attachments: does not list the attachments of {MESSAGE}")
         return problems
@@ -1008,27 +1017,35 @@ def verify_package(path: str | Path, trust: Sequence[x509.Certificate],
     containers' structure and signature values) and signatures are reported
     untrusted. ``OSError`` is raised as is when the package cannot be read.
     """
-    package = Path(path)
+    return _verify_package(Path(path), trust, at, limits)[0]
+
+
+def _verify_package(package: Path, trust: Sequence[x509.Certificate],
+                    at: dt.datetime | Literal["signing-time"] | None,
+                    limits: ContainerLimits) -> tuple[PackageResult, dict[str, bytes]]:
+    """The result, and the SHA-256 of every entry as read during this check."""
+    actual: dict[str, bytes] = {}
     try:
         with _opened(package, limits) as source:
-            return _verify_source(package, source, trust, at, limits)
+            return _verify_source(package, source, trust, at, limits, actual), actual
     except PackageError as exc:
-        return PackageResult(str(package), Status.INVALID, problems=(mask_niss_in(str(exc)),))
+        return PackageResult(str(package), Status.INVALID,
+                             problems=(mask_niss_in(str(exc)),)), actual
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
         return PackageResult(str(package), Status.INVALID,
-                             problems=(f"damaged package: {exc}",))
+                             problems=(f"damaged package: {exc}",)), actual
 
 
 def _verify_source(package: Path, source: _Source, trust: Sequence[x509.Certificate],
                    at: dt.datetime | Literal["signing-time"] | None,
-                   limits: ContainerLimits) -> PackageResult:
+                   limits: ContainerLimits, actual: dict[str, bytes]) -> PackageResult:
     problems: list[str] = []
     for name in _FIXED:
         if name not in source.names:
             problems.append(f"{name} is missing")
     if problems:
         return PackageResult(str(package), Status.INVALID, tuple(problems))
-    actual = {name: source.sha256(name) for name in source.names}
+    actual.update((name, source.sha256(name)) for name in source.names)
     listed, found = _parse_sums(source.read_small(SUMS))
     problems.extend(found)
     for name in sorted(set(listed) | set(actual)):
@@ -1115,13 +1132,21 @@ def unpack(path: str | Path, target: str | Path,
     ``target`` must not exist or be an empty folder. Without ``trust`` the
     package must be intact (untrusted signatures are accepted); with ``trust``
     it must be fully valid. Refused packages raise :class:`PackageRefused`
-    and write nothing. Each file's SHA-256 is checked again while it is
-    written; files go to a hidden folder inside ``target`` first and are moved
-    into place when all are written.
+    and write nothing. The SHA-256 of each entry read while the package was
+    checked is kept, and the bytes written must have that same digest: a
+    package changed between the check and the copy is refused.
+
+    When ``target`` does not exist, the files are written into a hidden folder
+    beside it that is renamed to ``target`` once all are written and synced, so
+    ``target`` either holds the whole result or does not exist. When ``target``
+    is an existing empty folder, the files are written into a hidden
+    ``.unpacking-*`` folder inside it and then moved in one by one: should the
+    process be killed during those moves, ``target`` may hold part of the files
+    (and the hidden folder); empty it and unpack again.
     """
     package = Path(path)
     folder = Path(target)
-    result = verify_package(package, trust or (), at, limits=limits)
+    result, digests = _verify_package(package, trust or (), at, limits)
     acceptable = {Status.VALID} if trust else {Status.VALID, Status.UNTRUSTED}
     if result.status not in acceptable:
         detail = "; ".join([*result.problems,
@@ -1131,26 +1156,43 @@ def unpack(path: str | Path, target: str | Path,
         raise PackageRefused(f"{package.name} is {result.status.value}, nothing unpacked: "
                              f"{detail}", result.status)
     _empty_target(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(dir=folder, prefix=".unpacking-"))
-    root = stage.resolve()
+    existed = folder.exists()
+    if existed:
+        stage = Path(tempfile.mkdtemp(dir=folder, prefix=".unpacking-"))
+    else:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.",
+                                      suffix=".tmp"))
     try:
-        with _opened(package, limits) as source:
-            listed, _ = _parse_sums(source.read_small(SUMS))
-            for name in source.names:
-                out = (stage / name).resolve()
-                if not out.is_relative_to(root):  # pragma: no cover - names were checked
-                    raise UnsafePackage(f"entry {name!r} would be written outside {folder}")
-                expected = listed.get(name) if name != SUMS else source.sha256(SUMS)
-                if expected is None:  # pragma: no cover - checked by verify_package
-                    raise PackageError(f"{name} is not listed in {SUMS}")
-                with source.open(name) as stream:
-                    _write_file(out, stream, expected, name)
-        for entry in sorted(stage.iterdir()):
-            os.rename(entry, folder / entry.name)
-        stage.rmdir()
+        _unpack_into(package, stage, folder, digests, limits)
+        if existed:
+            for entry in sorted(stage.iterdir()):
+                os.rename(entry, folder / entry.name)
+            stage.rmdir()
+        else:
+            os.chmod(stage, _folder_mode())
+            os.rename(stage, folder)
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
     sync_directory(folder)
+    sync_directory(folder.parent)
     return folder, result
+
+
+def _unpack_into(package: Path, stage: Path, folder: Path, digests: dict[str, bytes],
+                 limits: ContainerLimits) -> None:
+    """Write every entry of ``package`` under ``stage``, each checked against the digest
+    it had when the package was verified."""
+    root = stage.resolve()
+    with _opened(package, limits) as source:
+        if set(source.names) != set(digests):
+            raise PackageError(f"{package.name} changed after it was checked (entries differ)")
+        for name in source.names:
+            out = (stage / name).resolve()
+            if not out.is_relative_to(root):  # pragma: no cover - names were checked
+                raise UnsafePackage(f"entry {name!r} would be written outside {folder}")
+            with source.open(name) as stream:
+                _write_file(out, stream, digests[name], name)
+    for sub in sorted({p.parent for p in stage.rglob("*")}, key=lambda p: -len(p.parts)):
+        sync_directory(sub)

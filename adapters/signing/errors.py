@@ -18,6 +18,7 @@ __all__ = [
     "SigningError",
     "TimestampError",
     "TokenError",
+    "TsaUnreachable",
     "UnsafeContainer",
 ]
 
@@ -65,3 +66,12 @@ class TimestampError(SigningError):
     """An RFC 3161 timestamp could not be obtained, or the token returned is not acceptable."""
 
     code = "TSP-ERROR"
+
+
+class TsaUnreachable(TimestampError):
+    """The TSA could not be reached: connection refused, name not found, time-out.
+
+    A TSA that answers with an HTTP error or a refusal raises :class:`TimestampError`.
+    """
+
+    code = "TSP-UNREACHABLE"

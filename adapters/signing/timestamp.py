@@ -39,7 +39,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509 import verification
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from .errors import TimestampError
+from ...sdk.privacy import mask_niss_in
+from .errors import TimestampError, TsaUnreachable
 
 __all__ = [
     "HASHES",
@@ -48,6 +49,7 @@ __all__ = [
     "TimestampProvider",
     "check_timestamp",
     "request_timestamp",
+    "url_for_messages",
 ]
 
 HASHES: dict[str, Callable[[bytes], Any]] = {
@@ -86,6 +88,24 @@ def request_timestamp(provider: TimestampProvider, message: bytes) -> bytes:
 # --------------------------------------------------------------------------- HTTP provider
 
 
+def url_for_messages(url: str) -> str:
+    """``url`` without its userinfo (``user:password@``), safe to put in a message."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError:
+        return "<unparsable URL>"
+    if "@" not in parts.netloc:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urllib.parse.urlunsplit((parts.scheme, f"***@{host}", parts.path, parts.query,
+                                    parts.fragment))
+
+
+def _name(value: x509.Name) -> str:
+    """RFC 4514 form of a TSA certificate name, any NISS masked."""
+    return mask_niss_in(value.rfc4514_string())
+
+
 class _SameOrigin(urllib.request.HTTPRedirectHandler):
     """Follows a redirect only to the same scheme, host and port."""
 
@@ -117,7 +137,12 @@ class HttpTimestampProvider:
 
     def __attrs_post_init__(self) -> None:
         if urllib.parse.urlsplit(self.url).scheme not in ("http", "https"):
-            raise TimestampError(f"TSA URL must be http or https: {self.url!r}")
+            raise TimestampError(f"TSA URL must be http or https: {self.shown_url!r}")
+
+    @property
+    def shown_url(self) -> str:
+        """The URL for messages: without ``user:password@``."""
+        return url_for_messages(self.url)
 
     def timestamp(self, digest: bytes, algorithm: str) -> bytes:
         nonce = int.from_bytes(os.urandom(8), "big")
@@ -138,22 +163,28 @@ class HttpTimestampProvider:
         try:
             with opener.open(request, timeout=self.timeout) as response:
                 reply = response.read(_MAX_REPLY + 1)
-        except (urllib.error.URLError, OSError) as exc:
-            raise TimestampError(f"TSA {self.url}: {exc}") from None
+        except urllib.error.HTTPError as exc:  # the TSA answered, with an error
+            shown = str(exc).replace(self.url, self.shown_url)
+            raise TimestampError(f"TSA {self.shown_url}: {shown}") from None
+        except (urllib.error.URLError, OSError) as exc:  # no answer: network, time-out
+            shown = str(exc).replace(self.url, self.shown_url)
+            raise TsaUnreachable(f"TSA {self.shown_url} cannot be reached: {shown}") from None
         if len(reply) > _MAX_REPLY:
-            raise TimestampError(f"TSA {self.url}: reply larger than {_MAX_REPLY} bytes")
+            raise TimestampError(f"TSA {self.shown_url}: reply larger than {_MAX_REPLY} bytes")
         try:
             response_value = tsp.TimeStampResp.load(reply)
             status = response_value["status"]["status"].native
             if status not in ("granted", "granted_with_mods"):
                 text = response_value["status"]["status_string"].native
-                raise TimestampError(f"TSA {self.url} refused the request: {status} {text or ''}")
+                raise TimestampError(
+                    f"TSA {self.shown_url} refused the request: {status} {text or ''}")
             token = response_value["time_stamp_token"]
             echoed = _tst_info(token)["nonce"].native
         except (ValueError, TypeError, KeyError) as exc:
-            raise TimestampError(f"TSA {self.url}: reply cannot be decoded: {exc}") from None
+            raise TimestampError(
+                f"TSA {self.shown_url}: reply cannot be decoded: {exc}") from None
         if echoed != nonce:
-            raise TimestampError(f"TSA {self.url}: the reply does not echo our nonce")
+            raise TimestampError(f"TSA {self.shown_url}: the reply does not echo our nonce")
         return bytes(token.dump())
 
 
@@ -253,7 +284,7 @@ def _tsa_reasons(leaf: x509.Certificate, others: Sequence[x509.Certificate],
     try:
         verified = builder.build_client_verifier().verify(leaf, list(others))
     except verification.VerificationError as exc:
-        reasons.append(f"the TSA certificate {leaf.subject.rfc4514_string()} does not chain "
+        reasons.append(f"the TSA certificate {_name(leaf.subject)} does not chain "
                        f"to the given trust anchors at {when.isoformat()}: {exc}")
         return reasons
     if crls:
@@ -263,13 +294,47 @@ def _tsa_reasons(leaf: x509.Certificate, others: Sequence[x509.Certificate],
     return reasons
 
 
+def _ess_names(der: bytes, ess_v2: Any, ess_v1: Any) -> bool:
+    """Whether the ESS signing-certificate attribute (v2, else v1) names the TSA
+    certificate ``der`` in its first entry (RFC 5816 / RFC 2634 §5.4). A missing, empty
+    or undecodable attribute (crafted token) names nothing."""
+    try:
+        if ess_v2 is not None:
+            certs = ess_v2["certs"]
+            if len(certs) == 0:
+                return False
+            first = certs[0]
+            name = first["hash_algorithm"]["algorithm"].native
+            return bool(name in HASHES and HASHES[name](der).digest() == bytes(
+                first["cert_hash"].native))
+        if ess_v1 is not None:
+            certs = ess_v1["certs"]
+            if len(certs) == 0:
+                return False
+            return hashlib.sha1(der).digest() == bytes(  # noqa: S324 - ESS v1 is SHA-1
+                certs[0]["cert_hash"].native)
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+        return False
+    return False
+
+
 def check_timestamp(token: bytes, message: bytes, trust: Sequence[x509.Certificate], *,
                     crls: Sequence[x509.CertificateRevocationList] = ()) -> TimestampCheck:
     """Verify the RFC 3161 ``token`` over ``message`` (the timestamped bytes) against ``trust``.
 
     With ``crls`` the TSA's chain is also checked for revocation at ``genTime``
-    (same rules as the signer's chain: :func:`~.verify.revocation_reasons`).
+    (same rules as the signer's chain: :func:`~.verify.revocation_reasons`). A token
+    whose parts cannot be decoded (asn1crypto decodes lazily, so this can happen at any
+    step) is reported as invalid, never raised.
     """
+    try:
+        return _check_timestamp(token, message, trust, crls)
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as exc:
+        return TimestampCheck(None, None, (f"the timestamp token cannot be decoded: {exc}",))
+
+
+def _check_timestamp(token: bytes, message: bytes, trust: Sequence[x509.Certificate],
+                     crls: Sequence[x509.CertificateRevocationList]) -> TimestampCheck:
     try:
         info = _content_info(token)
         signed_data = info["content"]
@@ -297,12 +362,12 @@ def check_timestamp(token: bytes, message: bytes, trust: Sequence[x509.Certifica
         leaf = x509.load_der_x509_certificate(cert_value.dump()) if cert_value else None
         others = [x509.load_der_x509_certificate(c.dump()) for c in all_certs
                   if c is not cert_value]
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
         return TimestampCheck(None, None, (f"the timestamp token cannot be decoded: {exc}",))
     if not isinstance(when, dt.datetime):
         return TimestampCheck(None, None, ("the timestamp token has no genTime",))
     when = when.astimezone(dt.UTC)
-    authority = leaf.subject.rfc4514_string() if leaf is not None else None
+    authority = _name(leaf.subject) if leaf is not None else None
     invalid: list[str] = []
     if imprint_algorithm not in HASHES or HASHES[imprint_algorithm](message).digest() != imprint:
         invalid.append("the timestamp is over another message (imprint does not match the "
@@ -319,16 +384,7 @@ def check_timestamp(token: bytes, message: bytes, trust: Sequence[x509.Certifica
         invalid.append("the timestamp token does not include its TSA certificate")
     elif digest_name in HASHES:
         der = leaf.public_bytes(serialization.Encoding.DER)
-        if ess_v2 is not None:
-            first = ess_v2["certs"][0]
-            name = first["hash_algorithm"]["algorithm"].native
-            bound = name in HASHES and HASHES[name](der).digest() == bytes(
-                first["cert_hash"].native)
-        elif ess_v1 is not None:
-            bound = hashlib.sha1(der).digest() == bytes(  # noqa: S324 - ESS v1 is SHA-1
-                ess_v1["certs"][0]["cert_hash"].native)
-        else:
-            bound = False
+        bound = _ess_names(der, ess_v2, ess_v1)
         if not bound:
             invalid.append("the timestamp's ESS signing-certificate does not name the TSA "
                            "certificate")

@@ -51,6 +51,7 @@ from cryptography.x509 import verification
 from lxml import etree
 
 from ...sdk.parties import SignerRole
+from ...sdk.privacy import mask_niss_in
 from ..xml.documents import KINDS
 from ..xml.parser import XmlError, peek_root
 from .container import (
@@ -231,7 +232,9 @@ def verify(path: str | Path, trust: Sequence[x509.Certificate],
 
 
 def _name(value: x509.Name) -> str:
-    return value.rfc4514_string()
+    """The RFC 4514 form of a certificate name, with any NISS masked: Belgian eID
+    certificates carry the holder's NISS as ``serialNumber`` (2.5.4.5)."""
+    return mask_niss_in(value.rfc4514_string())
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
@@ -531,8 +534,10 @@ def _check_signature(
     if sig.role is not None and _role(sig.role) is None:
         untrusted.append(f"claimed role {sig.role!r} is not a known role")
     status = Status.INVALID if invalid else Status.UNTRUSTED if untrusted else Status.VALID
+    # Reasons may quote names from the chain (also via library messages): mask NISS.
     return SignerResult(
-        file, status, tuple(invalid + untrusted), sig.signature_id, sig.role, subject, issuer,
+        file, status, tuple(mask_niss_in(r) for r in invalid + untrusted), sig.signature_id,
+        sig.role, subject, issuer,
         sig.signing_time, tuple(signed), (),
         hashlib.sha256(_der(leaf)).digest() if leaf is not None else None,
         sig.signature_value_sha256, level="B-T" if sig.timestamps else "B-B",

@@ -1,7 +1,7 @@
 """docs/verify-by-hand.sh, the independent check with Debian tools only (sha256sum,
 unzip, xmlsec1, xmlstarlet, openssl, xmllint), accepts what the SDK writes and refuses
-tampered packages (issue 4 item 8; shared/signing.md §5). CI installs these tools; the
-tests are skipped, with the reason, only where one is missing."""
+tampered packages (issue 4 item 8; shared/signing.md §5). CI installs these tools, so a
+missing one FAILS the tests with the Debian packages to install (never a silent skip)."""
 
 from __future__ import annotations
 
@@ -15,13 +15,13 @@ from ebox_helpers import Signed, change_in_container, make_package, make_signed,
 
 SCRIPT = Path(__file__).resolve().parents[2] / "docs" / "verify-by-hand.sh"
 TOOLS = ("bash", "sha256sum", "unzip", "zipinfo", "xmlsec1", "xmlstarlet", "openssl", "xmllint")
-MISSING = [t for t in TOOLS if shutil.which(t) is None]
-pytestmark = pytest.mark.skipif(bool(MISSING), reason=f"missing Debian tools: {MISSING} "
-                                "(packages xmlsec1 xmlstarlet libxml2-utils unzip openssl)")
+INSTALL = "apt-get install xmlsec1 xmlstarlet libxml2-utils unzip openssl coreutils"
 
 
 @pytest.fixture(scope="module")
 def signed(tmp_path_factory: pytest.TempPathFactory) -> Signed:
+    missing = [t for t in TOOLS if shutil.which(t) is None]
+    assert not missing, f"missing Debian tools {missing}: {INSTALL}"
     return make_signed(tmp_path_factory.mktemp("ebox-by-hand"))
 
 
@@ -107,3 +107,43 @@ def test_script_refuses_a_zip_slip_package(signed: Signed, tmp_path: Path) -> No
     assert done.returncode == 1
     assert "unsafe entry name" in done.stdout
     assert not (tmp_path / "evil.txt").exists()
+
+
+_EXTRA_REFERENCE = ('<ds:Reference URI="{uri}"><ds:DigestMethod '
+                    'Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/>'
+                    '<ds:DigestValue>47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=</ds:DigestValue>'
+                    '</ds:Reference>')
+
+
+@pytest.mark.parametrize("uri", ["http://127.0.0.1:1/x", "/etc/hostname",
+                                 "file:///etc/hostname", "../convention.xml",
+                                 "annexes/absent.pdf"])
+def test_script_refuses_a_reference_outside_the_container(signed: Signed, tmp_path: Path,
+                                                          uri: str) -> None:
+    """A Reference added to SignedInfo that points to the network or to a local file
+    outside the container is refused before xmlsec1 may open it (xmlsec1 runs with
+    --enabled-reference-uris empty,same-doc,local and only sees data files)."""
+    container = tmp_path / "c.asice"
+    shutil.copy(signed.convention, container)
+    change_in_container(container, "META-INF/signatures0.xml", b"</ds:SignedInfo>",
+                        _EXTRA_REFERENCE.format(uri=uri).encode() + b"</ds:SignedInfo>")
+    done = _run(signed, container)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"Reference URI '{uri}' is not a data file of the container" in done.stdout
+    assert "signatures0.xml: not given to xmlsec1" in done.stdout
+    assert "signatures0.xml: xmlsec1" not in done.stdout
+
+
+def test_script_refuses_a_reference_in_an_unsigned_manifest(signed: Signed,
+                                                           tmp_path: Path) -> None:
+    """A ds:Manifest in an unsigned ds:Object leaves the signature value intact; its
+    network Reference is still refused (every ds:Reference of the file is checked)."""
+    container = tmp_path / "c.asice"
+    shutil.copy(signed.convention, container)
+    extra = _EXTRA_REFERENCE.format(uri="http://127.0.0.1:1/x")
+    change_in_container(container, "META-INF/signatures0.xml", b"</ds:Signature>",
+                        f"<ds:Object><ds:Manifest>{extra}</ds:Manifest></ds:Object>"
+                        "</ds:Signature>".encode())
+    done = _run(signed, container)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Reference URI 'http://127.0.0.1:1/x' is not a data file" in done.stdout
