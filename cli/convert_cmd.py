@@ -91,6 +91,26 @@ def _file_name(document_id: str) -> str:
     return re.sub(r"[^0-9A-Za-z._-]+", "_", document_id).strip("._") or "document"
 
 
+def _file_names(document_ids: list[str]) -> list[str]:
+    """One distinct file name per document, in order, stable from run to run.
+
+    Different ids may give the same name (``A/1`` and ``A 1``), or names that differ only
+    in case, which are one file on Windows and macOS: a later clash gets ``-2``, ``-3``…
+    so that no document overwrites another.
+    """
+    taken: set[str] = set()
+    names: list[str] = []
+    for document_id in document_ids:
+        base = _file_name(document_id)
+        name, number = base, 1
+        while name.casefold() in taken:
+            number += 1
+            name = f"{base}-{number}"
+        taken.add(name.casefold())
+        names.append(name)
+    return names
+
+
 def _write(result: Conversion, output: str, lang: Lang, say: Any) -> None:
     if output == "-":
         for data in result.xml:
@@ -102,8 +122,9 @@ def _write(result: Conversion, output: str, lang: Lang, say: Any) -> None:
         say(_WROTE.format(path=path).get(lang))
         return
     folder = Path(output)
-    for document, data in zip(result.documents, result.xml, strict=True):
-        path = write_atomically(folder / f"{_file_name(document.id)}.xml", data)
+    names = _file_names([document.id for document in result.documents])
+    for name, data in zip(names, result.xml, strict=True):
+        path = write_atomically(folder / f"{name}.xml", data)
         say(_WROTE.format(path=path).get(lang))
 
 

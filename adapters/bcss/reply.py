@@ -25,9 +25,11 @@ from decimal import Decimal
 import attrs
 from lxml import etree
 
+from ...sdk.errors import InvalidNiss
 from ...sdk.findings import Finding, LegalRef, Report, Severity
 from ...sdk.identifiers import Niss
 from ...sdk.money import Money
+from ...sdk.privacy import mask_niss_in
 from ...sdk.text import Lang, Text
 from ..xml.parser import parse_bytes
 from .codes import code_lists, settings
@@ -136,6 +138,17 @@ def _message(template: Text, per_lang: dict[Lang, str], **values: object) -> Tex
     return Text(fr=parts["fr"], nl=parts["nl"], en=parts["en"])
 
 
+def _whole(value: str, what: str, path: str, *, signed: bool = False) -> int:
+    """``value`` as a whole number (>= 0 unless ``signed``), or :class:`BcssMappingError`
+    naming the element; the value quoted is masked (it may be a NISS)."""
+    digits = value[1:] if signed and value[:1] in ("-", "+") else value
+    if not (digits.isascii() and digits.isdigit()):
+        kind = "a whole number" if signed else "a whole number >= 0"
+        raise BcssMappingError(f"{what} is not {kind}", path=path,
+                               shown=repr(mask_niss_in(value)))
+    return int(value)
+
+
 def _result(element: etree._Element, path: str, source: str) -> tuple[DecisionOutcome,
                                                                        list[Finding]]:
     def text(local: str) -> str:
@@ -144,17 +157,25 @@ def _result(element: etree._Element, path: str, source: str) -> tuple[DecisionOu
     errors = []
     for node in element.iterfind(_q(NS_L65, "ErrorsOnForm")):
         code = (node.findtext(_q(NS_L65_COMMON, "Code")) or "").strip()
-        descriptions = tuple((d.get("lang") or "", (d.text or "").strip())
+        descriptions = tuple((d.get("lang") or "", mask_niss_in((d.text or "").strip()))
                              for d in node.iterfind(_q(NS_L65_COMMON, "Description")))
         errors.append(FormError(code=code, descriptions=descriptions))
     total = text("TotalAcceptedAmount")
+    cents = (_whole(total, f"{source}: TotalAcceptedAmount", path + ".TotalAcceptedAmount")
+             if total else 0)
+    try:
+        niss = Niss(text("SSIN"))
+    except InvalidNiss as exc:
+        raise BcssMappingError(f"{source}: SSIN: {exc.reason}", path=path + ".SSIN",
+                               shown=exc.shown) from None
     outcome = DecisionOutcome(
-        attest_id=text("UniqueAttestID"), reference=text("ReferenceSPP_POD"),
-        niss=Niss(text("SSIN")), suffix=int(text("Suffix") or 0), evaluation=text("Evaluation"),
-        errors=tuple(errors), total_accepted=Money(Decimal(int(total)) / 100) if total else None)
+        attest_id=text("UniqueAttestID"), reference=text("ReferenceSPP_POD"), niss=niss,
+        suffix=_whole(text("Suffix") or "0", f"{source}: Suffix", path + ".Suffix"),
+        evaluation=text("Evaluation"), errors=tuple(errors),
+        total_accepted=Money(Decimal(cents) / 100) if total else None)
     if code_lists()["evaluation"].by_code(outcome.evaluation) is None:
-        raise BcssMappingError(f"{source}: unknown Evaluation {outcome.evaluation!r}",
-                               path=path + ".Evaluation")
+        raise BcssMappingError(f"{source}: unknown Evaluation", path=path + ".Evaluation",
+                               shown=repr(mask_niss_in(outcome.evaluation)))
     found: list[Finding] = []
     values = {"attest": outcome.attest_id, "ssin": outcome.niss.masked}
     line = element.sourceline if isinstance(element.sourceline, int) else None
@@ -182,7 +203,8 @@ def _ssdn_message(code: int, label: Text, reason: str, text: str) -> Text:
 
 def _summary(summary: etree._Element, path: str, source: str) -> tuple[int, list[Finding]]:
     s = settings()
-    code = int((summary.findtext(_q(NS_COMMON, "ReturnCode")) or "0").strip())
+    code = _whole((summary.findtext(_q(NS_COMMON, "ReturnCode")) or "0").strip(),
+                  f"{source}: ReturnCode", path + ".ReturnCode", signed=True)
     if code == s.ssdn_ok:
         return code, []
     severities = code_lists()["ssdn_severity"]
@@ -191,8 +213,8 @@ def _summary(summary: etree._Element, path: str, source: str) -> tuple[int, list
     details = list(summary.iterfind(_q(NS_COMMON, "Detail")))
     for index, detail in enumerate(details):
         level = (detail.findtext(_q(NS_COMMON, "Severity")) or "").strip()
-        reason = (detail.findtext(_q(NS_COMMON, "ReasonCode")) or "").strip()
-        diagnostic = (detail.findtext(_q(NS_COMMON, "Diagnostic")) or "").strip()
+        reason = mask_niss_in((detail.findtext(_q(NS_COMMON, "ReasonCode")) or "").strip())
+        diagnostic = mask_niss_in((detail.findtext(_q(NS_COMMON, "Diagnostic")) or "").strip())
         entry = severities.by_code(level)
         label = entry.label if entry is not None else Text(fr=level, nl=level, en=level)
         severity = Severity.ERROR if level == "ERROR" else Severity.WARNING

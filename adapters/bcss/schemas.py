@@ -27,6 +27,7 @@ import attrs
 from lxml import etree
 
 from ...sdk.errors import CpasError
+from ...sdk.privacy import mask_niss_in
 from ..xml.parser import parse_bytes
 
 __all__ = [
@@ -112,6 +113,8 @@ class OfficialSchemas:
         """Every error of ``data`` by either validator (empty: valid for both).
 
         Messages are prefixed ``lxml:`` or ``xmlschema:`` and carry the line when known.
+        The validators quote the offending values: anything in a message that may be a
+        NISS is masked (:func:`cpas.sdk.privacy.mask_niss_in`), so messages can be shown.
         ``data`` is parsed with the hardened parser first.
         """
         tree = parse_bytes(data, source="bcss")
@@ -123,7 +126,7 @@ class OfficialSchemas:
             line = getattr(getattr(error, "elem", None), "sourceline", None)
             where = f"line {line}: " if line else ""
             out.append(f"xmlschema: {where}{error.reason} @ {error.path}")
-        return tuple(out)
+        return tuple(mask_niss_in(message) for message in out)
 
     def check(self, data: bytes, what: str = "document") -> None:
         """Raise :class:`BcssSchemaError` unless both validators accept ``data``."""

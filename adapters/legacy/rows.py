@@ -15,6 +15,7 @@ import attrs
 
 from ...sdk.errors import CpasError, InvalidNisCode
 from ...sdk.identifiers import NisCode, mask_niss
+from ...sdk.privacy import mask_niss_in
 from ...sdk.text import LANGS, Lang, Text
 from .columns import ColumnMap
 from .numbers import CellError, CellValue, is_blank, parse_decimal, parse_enum, parse_text
@@ -87,9 +88,12 @@ _LANG_NAMES: dict[str, Lang] = {"francais": "fr", "frans": "fr", "french": "fr",
 
 
 def _shown(field: str, value: CellValue) -> str:
+    """The value as a problem may show it: a NISS field masked, and in every other field
+    anything that may be a NISS typed in the wrong column masked too."""
     text = parse_text(value)
     if field in _MASKED or field.endswith("niss"):
         return mask_niss(text)
+    text = mask_niss_in(text)
     return text if len(text) <= 60 else text[:57] + "..."
 
 

@@ -177,6 +177,15 @@ def _node_text(found: object, expr: str) -> str | None:
     return str(found).strip() or None
 
 
+def _xpath_problem(expr: str, exc: Exception) -> _FileProblem:
+    """A profile XPath that lxml cannot run (a profile loaded without its checks, or one
+    lxml refuses only on some input): the file as a whole cannot be read."""
+    return _FileProblem(Text(fr=f"l'XPath {expr} du profil ne peut être évalué : {exc}",
+                             nl=f"XPath {expr} van het profiel kan niet worden geëvalueerd: "
+                                f"{exc}",
+                             en=f"the profile's XPath {expr} cannot be evaluated: {exc}"))
+
+
 def _xml_records(profile: Profile, data: bytes, source: str) -> Iterator[tuple[_Place, Getter]]:
     try:
         tree = parse_bytes(data, source=source)
@@ -186,10 +195,15 @@ def _xml_records(profile: Profile, data: bytes, source: str) -> Iterator[tuple[_
                                 en=f"XML refused: {exc.reason}"), exc.line) from None
     namespaces = dict(profile.namespaces)
     compiled: dict[str, etree.XPath] = {}
-    for mapping in (*profile.document, *profile.record):
-        for expr in mapping.xpaths:
-            compiled.setdefault(expr, etree.XPath(expr, namespaces=namespaces))
-    found: Any = tree.xpath(profile.records or "", namespaces=namespaces)
+    expr = ""
+    try:
+        for mapping in (*profile.document, *profile.record):
+            for expr in mapping.xpaths:
+                compiled.setdefault(expr, etree.XPath(expr, namespaces=namespaces))
+        expr = profile.records or ""
+        found: Any = tree.xpath(expr, namespaces=namespaces)
+    except etree.XPathError as exc:
+        raise _xpath_problem(expr, exc) from None
     elements = [e for e in found if isinstance(e, etree._Element)] \
         if isinstance(found, list) else []
     if not elements:
@@ -200,7 +214,13 @@ def _xml_records(profile: Profile, data: bytes, source: str) -> Iterator[tuple[_
     for number, element in enumerate(elements, start=1):
 
         def get(mapping: FieldMapping, element: etree._Element = element) -> CellValue:
-            parts = [_node_text(compiled[expr](element), expr) for expr in mapping.xpaths]
+            parts = []
+            for expr in mapping.xpaths:
+                try:
+                    found = compiled[expr](element)
+                except etree.XPathError as exc:
+                    raise _xpath_problem(expr, exc) from None
+                parts.append(_node_text(found, expr))
             return _joined(parts)
 
         line = element.sourceline if isinstance(element.sourceline, int) else None

@@ -22,6 +22,7 @@ from cpas.sdk.documents.reimbursement import (
     ReimbursementLine,
 )
 from cpas.sdk.samples import CPAS, PERSON, sample_set
+from strategies import niss_digits
 
 
 def _d1(tmp_path: Path) -> Path:
@@ -128,3 +129,24 @@ def test_import_reply_json(tmp_path: Path) -> None:
     missing = CliRunner().invoke(cli, ["bcss", "import", str(tmp_path / "none.xml"),
                                        "--bcss-schemas", str(schema_dir())])
     assert missing.exit_code == ExitCode.IO_ERROR
+
+
+def test_import_schema_errors_are_printed_with_the_niss_masked(tmp_path: Path) -> None:
+    """A reply whose SSIN breaks the schema pattern is refused (exit 1); the validators'
+    messages quote the value, and the command prints it masked."""
+    niss = niss_digits(dt.date(1987, 9, 23), 61)
+    written = f"{niss[:2]}.{niss[2:4]}.{niss[4:6]}-{niss[6:9]}.{niss[9:]}"
+    reply = tmp_path / "reply.xml"
+    reply.write_bytes(
+        b'<L65_C_DecisionReply xmlns="http://www.ksz-bcss.fgov.be/XSD/SSDN/OCMW_CPAS/LoiWet65"'
+        b' xmlns:c="http://www.ksz-bcss.fgov.be/XSD/SSDN/OCMW_CPAS/LoiWet65Common">'
+        b"<c:FileIdentification><c:KBOBCE>212345668</c:KBOBCE><c:FileID>000000AB123</c:FileID>"
+        b"</c:FileIdentification><DecisionResultC><EntryDate>2025-11-28</EntryDate>"
+        b"<UniqueAttestID>CPAS2025ATT0001</UniqueAttestID><ReferenceSPP_POD>SPP0000043"
+        b"</ReferenceSPP_POD><SSIN>" + written.encode() + b"</SSIN><Suffix>0</Suffix>"
+        b"<Evaluation>REFUSED</Evaluation></DecisionResultC></L65_C_DecisionReply>")
+    result = CliRunner().invoke(cli, ["bcss", "import", str(reply), "--bcss-schemas",
+                                      str(schema_dir())])
+    assert result.exit_code == ExitCode.INVALID
+    assert "SSIN" in result.output and f"{niss[-2:]}'" in result.output
+    assert written[:12] not in result.output and niss[:9] not in result.output

@@ -6,12 +6,15 @@ SSDNReply.xsd / ResultSummary.xsd; each is first checked to be schema-valid.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from bcss_support import assert_valid, official
 
-from cpas.adapters.bcss import BcssSchemaError, import_reply
+from cpas.adapters.bcss import BcssMappingError, BcssSchemaError, import_reply
 from cpas.adapters.xml.parser import UnsafeXml
 from cpas.sdk.findings import Severity
+from strategies import niss_digits
 
 _NS = ('xmlns="http://www.ksz-bcss.fgov.be/XSD/SSDN/OCMW_CPAS/LoiWet65" '
        'xmlns:c65="http://www.ksz-bcss.fgov.be/XSD/SSDN/OCMW_CPAS/LoiWet65Common"')
@@ -123,3 +126,79 @@ def test_invalid_and_hostile_replies() -> None:
         import_reply(df_reply("MAYBE"), schemas=official())
     with pytest.raises(UnsafeXml):
         import_reply(b'<!DOCTYPE r [<!ENTITY e SYSTEM "file:///etc/passwd">]><r>&e;</r>')
+
+
+# A fictitious NISS built from its definition (domain.md), never a real person's number.
+_NISS = niss_digits(dt.date(1987, 9, 23), 61)
+_WRONG_CHECK = _NISS[:-2] + f"{(int(_NISS[-2:]) + 1) % 100:02d}"
+_NISS_WRITTEN = f"{_NISS[:2]}.{_NISS[2:4]}.{_NISS[4:6]}-{_NISS[6:9]}.{_NISS[9:]}"
+
+
+def test_niss_quoted_in_error_descriptions_is_masked() -> None:
+    """An ErrorsOnForm description quoting a NISS (compact or written) is shown masked in
+    every language: only the two check digits are left, as cpas.sdk.identifiers.mask_niss."""
+    errors = ("<ErrorsOnForm><c65:Code>DF0003</c65:Code>"
+              f'<c65:Description lang="fr">NISS {_NISS} inconnu</c65:Description>'
+              f'<c65:Description lang="nl">INSZ {_NISS_WRITTEN} onbekend</c65:Description>'
+              "</ErrorsOnForm>")
+    result = import_reply(df_reply("REFUSED", errors))
+    [finding] = result.report.by_code("BCSS-REPLY-001")
+    for lang in ("fr", "nl", "en"):
+        text = finding.text(lang)
+        assert _NISS not in text and _NISS_WRITTEN not in text
+        assert _NISS[:9] not in text
+    assert "inconnu" in finding.text("fr") and _NISS[-2:] in finding.text("fr")
+    assert "onbekend" in finding.text("nl")
+    assert all(_NISS not in text for _, text in result.outcomes[0].errors[0].descriptions)
+
+
+def test_niss_quoted_in_ssdn_reason_and_diagnostic_is_masked() -> None:
+    """A ResultSummary Detail whose ReasonCode or Diagnostic quotes a NISS is masked."""
+    data = ('<SSDNReply xmlns="http://www.ksz-bcss.fgov.be/XSD/SSDN/Service" '
+            'xmlns:common="http://www.ksz-bcss.fgov.be/XSD/SSDN/Common"><ReplyContext>'
+            '<common:ResultSummary ok="NO"><common:ReturnCode>10000</common:ReturnCode>'
+            "<common:Detail><common:Severity>ERROR</common:Severity>"
+            f"<common:ReasonCode>SSIN {_NISS}</common:ReasonCode>"
+            f"<common:Diagnostic>SSIN {_NISS_WRITTEN} not integrated</common:Diagnostic>"
+            "</common:Detail></common:ResultSummary></ReplyContext></SSDNReply>").encode()
+    [finding] = import_reply(data).report.by_code("BCSS-SSDN-001")
+    for lang in ("fr", "nl", "en"):
+        text = finding.text(lang)
+        assert _NISS not in text and _NISS_WRITTEN not in text and _NISS[:9] not in text
+    assert "not integrated" in finding.text("en")
+
+
+@pytest.mark.parametrize(("element", "value"), [
+    ("Suffix", "1a"), ("Suffix", "-1"), ("TotalAcceptedAmount", "12,50"),
+    ("TotalAcceptedAmount", "-500"), ("SSIN", _WRONG_CHECK)])
+def test_bad_number_in_a_result_is_a_mapping_error_with_its_path(element: str,
+                                                                 value: str) -> None:
+    """Without schemas, a non-numeric or negative Suffix / TotalAcceptedAmount, or an SSIN
+    whose check digits are wrong, is refused as BcssMappingError naming the element's path
+    (not a bare ValueError, InvalidMoney or InvalidNiss)."""
+    good = {"Suffix": "0", "TotalAcceptedAmount": "100", "SSIN": "93041215808"}
+    data = df_reply("ACCEPTED", total="<TotalAcceptedAmount>100</TotalAcceptedAmount>")
+    assert import_reply(data).ok
+    data = data.replace(f"<{element}>{good[element]}</".encode(),
+                        f"<{element}>{value}</".encode())
+    with pytest.raises(BcssMappingError) as caught:
+        import_reply(data, source="reply.xml")
+    assert type(caught.value) is BcssMappingError
+    assert caught.value.path == f"$.DecisionResultDF[0].{element}"
+    assert "reply.xml" in str(caught.value) and element in str(caught.value)
+    assert _WRONG_CHECK[:9] not in str(caught.value)  # a NISS quoted is masked
+
+
+def test_bad_return_code_is_a_mapping_error_and_niss_masked() -> None:
+    """A non-numeric ResultSummary ReturnCode is a BcssMappingError with its path; the value
+    quoted in the message is masked when it looks like a NISS."""
+    data = ('<SSDNReply xmlns="http://www.ksz-bcss.fgov.be/XSD/SSDN/Service" '
+            'xmlns:common="http://www.ksz-bcss.fgov.be/XSD/SSDN/Common"><ReplyContext>'
+            f'<common:ResultSummary ok="NO"><common:ReturnCode>x{_NISS}</common:ReturnCode>'
+            "</common:ResultSummary></ReplyContext></SSDNReply>").encode()
+    with pytest.raises(BcssMappingError) as caught:
+        import_reply(data)
+    assert caught.value.path == "$.ReplyContext.ResultSummary.ReturnCode"
+    assert _NISS not in str(caught.value)
+    negative = data.replace(f"x{_NISS}".encode(), b"-1")
+    assert import_reply(negative).ssdn_return_code == -1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from bcss_support import official, schema_dir
 
 from cpas.adapters.bcss import BcssSchemaError, load_official_schemas
 from cpas.adapters.xml.parser import UnsafeXml
+from strategies import niss_digits
 
 _DF_WITHOUT_MONTH = b"""<?xml version="1.0" encoding="UTF-8"?>
 <L65_DF_DecisionRequest xmlns="http://www.ksz-bcss.fgov.be/XSD/SSDN/OCMW_CPAS/LoiWet65"
@@ -88,3 +90,23 @@ def test_import_outside_directory_refused(tmp_path: Path) -> None:
     root.write_text(text, "utf-8")
     with pytest.raises(BcssSchemaError, match="outside"):
         load_official_schemas(copy)
+
+
+def test_values_quoted_by_the_validators_are_masked() -> None:
+    """lxml quotes the offending value ("The value '…' is not accepted by the pattern"): a
+    NISS written with separators in SSIN, or put in an amount, never comes out in clear, in
+    errors() nor in the BcssSchemaError raised by check()."""
+    niss = niss_digits(dt.date(1987, 9, 23), 61)
+    written = f"{niss[:2]}.{niss[2:4]}.{niss[4:6]}-{niss[6:9]}.{niss[9:]}"
+    bad = (_DF_WITHOUT_MONTH.replace(b"<UniqueAttestID>", b"<ReferenceMonth>2025-11"
+                                     b"</ReferenceMonth><UniqueAttestID>")
+           .replace(b"<SSIN>93041215808", f"<SSIN>{written}".encode())
+           .replace(b"<TotalAmount>50000", f"<TotalAmount>{niss}".encode()))
+    errors = official().errors(bad)
+    quoted = [e for e in errors if e.startswith("lxml:") and "The value '" in e]
+    assert {"SSIN" in e for e in quoted} == {True, False}  # both values are quoted...
+    assert all(f"{niss[-2:]}'" in e for e in quoted)  # ...with their check digits only
+    assert not any(niss[:9] in e or written[:12] in e for e in errors)
+    with pytest.raises(BcssSchemaError) as caught:
+        official().check(bad)
+    assert niss[:9] not in str(caught.value) and written[:12] not in str(caught.value)

@@ -107,3 +107,55 @@ def test_one_document_to_stdout() -> None:
     convention = from_xml(result.stdout_bytes)
     assert convention.id == "CONV-2025" and len(convention.expenses) == 4
     assert "4 converted, 0 rejected" in result.stderr
+
+
+def test_niss_typed_in_another_column_is_masked_in_problems_and_rejects(tmp_path: Path,
+                                                                        ) -> None:
+    """A NISS typed in the wrong column (here the month) is masked where the problem shows
+    the value: the JSON report and the reason column of the rejects file. The rejected row
+    itself is kept unchanged in the rejects file, by design."""
+    other = niss_digits(dt.date(1987, 9, 23), 61)
+    written = f"{other[:2]}.{other[2:4]}.{other[4:6]}-{other[6:9]}.{other[9:]}"
+    source = tmp_path / "in.csv"
+    source.write_bytes(_csv("10", "20").replace(b"01/2025;20", f"{written};20".encode()))
+    rejects = tmp_path / "rejects.csv"
+    result = CliRunner().invoke(group, ["convert", str(source), "--kind", "reimbursement",
+                                        "-o", str(tmp_path / "out.xml"), *SETTINGS,
+                                        "--rejects", str(rejects), "--format", "json"])
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.stdout)
+    assert report["rows_rejected"] == 1
+    assert written[:12] not in result.stdout and other[:9] not in result.stdout
+    assert written[-2:] in result.stdout  # the value is shown, masked
+    lines = rejects.read_text(encoding="utf-8-sig").splitlines()
+    reason = lines[-1].split(";")[-1]
+    assert "Maand" in reason and written[:12] not in reason
+    assert written in lines[-1]  # the original row, unchanged
+
+
+def test_clashing_document_ids_get_distinct_files(tmp_path: Path) -> None:
+    """Ids that give the same file name ('PIIS/2025/001' and 'PIIS 2025 001') or names that
+    differ only in case are written to distinct files: none overwrites another."""
+    text = (DATA / "i01_piis_fr.csv").read_text(encoding="utf-8")
+    assert text.count("PIIS-2025-001;") == 2 and text.count("PIIS-2025-002;") == 1
+    source = tmp_path / "piis.csv"
+    source.write_text(text.replace("PIIS-2025-001;", "PIIS/2025/001;")
+                      .replace("PIIS-2025-002;", "PIIS 2025 001;"), encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(group, ["convert", str(source), "--kind", "piis", "-o",
+                                        str(out), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    files = sorted(p.name for p in out.iterdir())
+    assert len(files) == 2 and len({f.casefold() for f in files}) == 2
+    ids = sorted(from_xml(p.read_bytes()).id for p in out.iterdir())
+    assert ids == ["PIIS 2025 001", "PIIS/2025/001"]
+    assert all(files[i] in result.output for i in range(2))
+
+
+def test_file_names_are_unique_case_insensitively() -> None:
+    """The naming is deterministic: the first id keeps its name, later clashes (also
+    case-only ones) get -2, -3, skipping names already taken."""
+    from cpas.cli.convert_cmd import _file_names
+
+    assert _file_names(["A/1", "A 1", "a_1", "A_1-2", "B"]) == [
+        "A_1", "A_1-2", "a_1-3", "A_1-2-2", "B"]

@@ -120,3 +120,45 @@ def test_list_shows_profiles_and_broken_user_profiles(tmp_path: Path,
     text = CliRunner().invoke(cli, ["adapters", "list"]).output
     assert "files: evita*.csv" in text
     assert "UNUSABLE" in text
+
+
+def test_profile_check_refuses_xpath_that_cannot_run(tmp_path: Path) -> None:
+    """``profile check`` refuses an XPath calling an unregistered function (exit 1, naming
+    the key) instead of accepting it and failing later in ``convert``."""
+    text = (BASE_PROFILE.replace('format = "csv"', 'format = "xml"')
+            .replace('encoding = "utf-8"\ndelimiter = "|"', 'records = "/export/row"')
+            .replace("{ column = ", "{ xpath = ")
+            .replace('amount = { xpath = "amount" }', 'amount = { xpath = "foo(Naam)" }'))
+    bad = write_profile(tmp_path, text, "bad.toml")
+    run = CliRunner().invoke(cli, ["adapters", "profile", "check", str(bad), "--format",
+                                   "json", "--lang", "en"])
+    assert run.exit_code == 1, run.output
+    (row,) = json.loads(run.output)
+    assert row["ok"] is False and row["key"] == "record.amount.xpath"
+    source = tmp_path / "export.xml"
+    source.write_text("<export><row><amount>1</amount></row></export>", encoding="utf-8")
+    code = main(["adapters", "convert", "--adapter", "test-csv", "--profiles", str(bad),
+                 str(source), "-o", str(tmp_path / "out.xml")])
+    assert code in (1, 2)  # the broken profile is refused, never an internal error (5)
+    assert not (tmp_path / "out.xml").exists()
+
+
+def test_convert_xpath_failing_on_the_records_is_a_finding(tmp_path: Path) -> None:
+    """An XPath that only fails once it meets a record (a predicate with an unknown
+    variable: lxml does not evaluate it on an empty element) passes ``profile check`` but
+    gives a MAP-FILE finding in ``convert`` (exit 1, nothing written), never exit 5."""
+    text = (BASE_PROFILE.replace('format = "csv"', 'format = "xml"')
+            .replace('encoding = "utf-8"\ndelimiter = "|"', 'records = "/export/row[$n]"')
+            .replace("{ column = ", "{ xpath = ")
+            .replace('name = "test-csv"', 'name = "test-xml"')
+            .replace('extensions = [".txt"]', 'extensions = [".xml"]'))
+    profile = write_profile(tmp_path, text)
+    source = tmp_path / "export.xml"
+    source.write_text("<export><row><amount>1</amount></row></export>", encoding="utf-8")
+    out = tmp_path / "out.xml"
+    run = CliRunner().invoke(cli, ["adapters", "convert", "--adapter", "test-xml",
+                                   "--profiles", str(profile), str(source), "-o", str(out),
+                                   "--format", "json", "--lang", "en"])
+    assert run.exit_code == 1, run.output
+    assert "MAP-FILE" in run.output and "$n" in run.output
+    assert not out.exists()

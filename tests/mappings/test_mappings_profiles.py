@@ -196,3 +196,21 @@ def test_plugin_may_hand_out_a_profile_adapter(tmp_path: Path,
     found = discover(entry_points=[point], profiles=[])
     assert found.broken == ()
     assert found.get("vendor-pipe").reads == ("reimbursement",)
+
+
+@pytest.mark.parametrize(("old", "new", "key"), [
+    ('amount = { xpath = "amount" }', 'amount = { xpath = "foo(amount)" }',
+     r"record\.amount\.xpath"),
+    ('amount = { xpath = "amount" }', 'amount = { xpath = "ns:amount" }',
+     r"record\.amount\.xpath"),
+    ('records = "/export/row"', 'records = "/export/ns:row"', r"input\.records"),
+])
+def test_xml_profile_xpaths_must_run(tmp_path: Path, old: str, new: str, key: str) -> None:
+    """An XPath that compiles but cannot be evaluated (unregistered function, undeclared
+    prefix, unknown variable) is refused when the profile is loaded, naming its key."""
+    text = (BASE_PROFILE.replace('format = "csv"', 'format = "xml"')
+            .replace('encoding = "utf-8"\ndelimiter = "|"', 'records = "/export/row"')
+            .replace("{ column = ", "{ xpath = "))
+    assert old in text
+    with pytest.raises(ProfileError, match=key + ": invalid XPath"):
+        load_profile(write_profile(tmp_path, text.replace(old, new)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -154,3 +155,24 @@ def test_every_record_once(kinds: list[str]) -> None:
     for index, document in enumerate(result.documents):
         assert len(document.lines) == placed.count(index)
     assert convert(_profile(text), data, source="p.txt") == result
+
+
+@pytest.mark.parametrize("broken", ["foo(amount)", "ns:amount", "$amount"])
+def test_xpath_that_cannot_run_is_a_file_finding(broken: str) -> None:
+    """A profile XPath that compiles but cannot be evaluated (unknown function, undeclared
+    prefix or variable), e.g. in a profile built without parse_profile's checks, gives one
+    MAP-FILE finding naming the XPath and no document: convert never raises."""
+    profile = _profile(XML_PROFILE)
+    record = tuple(attrs.evolve(m, xpaths=(broken,)) if m.key == "record.amount" else m
+                   for m in profile.record)
+    assert record != profile.record
+    result = convert(attrs.evolve(profile, record=record), _xml(_xml_row()), source="x.xml")
+    (finding,) = result.findings
+    assert (finding.code, result.documents) == ("MAP-FILE", ())
+    assert broken in finding.text("en")
+    # lxml evaluates a predicate only on a matching node: a load-time check on an empty
+    # element cannot see this one, the file's records do.
+    result = convert(attrs.evolve(profile, records=f"/export/row[{broken}]"),
+                     _xml(_xml_row()), source="x.xml")
+    (finding,) = result.findings
+    assert (finding.code, result.documents) == ("MAP-FILE", ())
