@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import click
 
@@ -14,7 +14,7 @@ from cpas.adapters.xml.checking import CheckResult, check_file
 from cpas.sdk.text import Lang, Text
 
 from .exitcodes import ExitCode, fail
-from .options import FORMAT_OPTION, LANG_OPTION, ProgressBar, default_lang
+from .options import FORMAT_OPTION, LANG_OPTION, default_lang, for_people, progress_for
 
 __all__ = ["check_command"]
 
@@ -34,9 +34,8 @@ _UNREADABLE = Text(fr="{file} : illisible : {reason}", nl="{file}: onleesbaar: {
                    en="{file}: cannot be read: {reason}")
 
 
-def _on_terminal(stream: IO[str]) -> bool:
-    """A progress bar only for people: a terminal on stderr (and text output)."""
-    return stream.isatty()
+_on_terminal = for_people
+"""Whether stderr is a terminal for people (the shared rule; a name tests may patch)."""
 
 
 def _summary(result: CheckResult, lang: Lang) -> str:
@@ -84,11 +83,11 @@ def check_command(files: tuple[Path, ...], today: dt.datetime | None, max_errors
     """
     lang = lang or default_lang()
     day = today.date() if today is not None else None
-    show_progress = fmt == "text" and _on_terminal(sys.stderr)
+    terminal = _on_terminal(sys.stderr)
     exit_code = ExitCode.OK
     rows: list[dict[str, Any]] = []
     for path in files:
-        bar = ProgressBar(str(path)) if show_progress else None
+        bar = progress_for(str(path), fmt, terminal=terminal)
         try:
             result = check_file(path, today=day, max_errors=max_errors, progress=bar)
         except OSError as exc:

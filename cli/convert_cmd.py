@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import sys
-import time
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import click
 
@@ -19,7 +17,7 @@ from cpas.adapters.legacy.reading import LegacyFileError
 from cpas.sdk.text import Lang, Text
 
 from .exitcodes import ExitCode, fail
-from .options import FORMAT_OPTION, LANG_OPTION, ProgressBar, default_lang
+from .options import FORMAT_OPTION, LANG_OPTION, default_lang, progress_for, wants_progress
 
 __all__ = ["convert_command"]
 
@@ -52,29 +50,8 @@ def _input(source: str) -> bytes | Path:
     return path
 
 
-def _show_progress(fmt: str, stream: TextIO) -> bool:
-    """A progress bar only for people: text output, a terminal on stderr, not under CI."""
-    return fmt == "text" and stream.isatty() and not os.environ.get("CI")
-
-
-class _LateBar:
-    """A progress bar that appears only once the work has lasted a second."""
-
-    def __init__(self, label: str, delay: float = 1.0) -> None:
-        self._label = label
-        self._since = time.monotonic() + delay
-        self._bar: ProgressBar | None = None
-
-    def __call__(self, done: int, total: int | None) -> None:
-        if self._bar is None:
-            if time.monotonic() < self._since:
-                return
-            self._bar = ProgressBar(self._label)
-        self._bar(done, total)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
+_show_progress = wants_progress
+"""The shared rule for progress bars (kept under this name for existing callers)."""
 
 
 def _settings(values: tuple[str, ...]) -> dict[str, str]:
@@ -175,7 +152,7 @@ def convert_command(source: str, kind: str, output: str, profile: Path | None,
         if fmt == "text":
             click.echo(line, err=report_to_stderr)
 
-    bar = _LateBar(source) if _show_progress(fmt, sys.stderr) else None
+    bar = progress_for(source, fmt)
     try:
         data = _input(source)
         loaded = Profile.load(profile) if profile is not None else None

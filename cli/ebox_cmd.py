@@ -7,7 +7,9 @@ codes: 0 valid, 1 invalid (changed, malformed, unsafe, refused), 2 usage,
 printed in clear; give it with ``--recipient-niss-env VAR`` or
 ``--recipient-niss-file F`` rather than ``--recipient-niss`` (the command line is
 visible to other users of the machine). An output folder that exists and is not
-empty is a usage error (2), found before anything is read.
+empty is a usage error (2), found before anything is read. On a terminal (text
+output, stderr a TTY, ``CI`` not set) a progress bar appears when the work lasts
+over a second; never in a pipe or with ``--format json``.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from cpas.sdk.privacy import mask_niss_in
 from cpas.sdk.text import Lang, Text
 
 from .exitcodes import ExitCode, fail
-from .options import FORMAT_OPTION, LANG_OPTION, default_lang
+from .options import FORMAT_OPTION, LANG_OPTION, default_lang, progress_for
 
 __all__ = ["ebox"]
 
@@ -257,6 +259,7 @@ def pack_command(containers: tuple[Path, ...], output: Path, recipient_kbo: Kbo 
         raise click.UsageError("give one --name per container, or none")
     when = _parse_time(created_at, "--created-at")
     at = _at(at_text)
+    bar = progress_for(str(output), fmt)
     try:
         recipient = (Recipient.enterprise(who) if kind == "--recipient-kbo"
                      else Recipient.citizen(who))
@@ -264,13 +267,16 @@ def pack_command(containers: tuple[Path, ...], output: Path, recipient_kbo: Kbo 
                           subject=subject, language=option[-2:], body=body,
                           sender_application_id=sender_application_id, business_data=pairs)
         written = pack(output, containers, message, trust=load_trust(trust), at=at,
-                       created_at=when, names=names or None)
+                       created_at=when, names=names or None, progress=bar)
     except PackageRefused as exc:
         fail(_EXIT[exc.status], str(exc))
     except (PackageError, SigningError) as exc:
         fail(ExitCode.INVALID, mask_niss_in(str(exc)))
     except OSError as exc:
         fail(ExitCode.IO_ERROR, f"{exc.filename or ''}: {exc.strerror or exc}")
+    finally:
+        if bar is not None:
+            bar.close()
     if fmt == "json":
         click.echo(json.dumps({"package": str(written), "recipient": recipient.shown(),
                                "attachments": [str(c) for c in containers]},
@@ -293,12 +299,16 @@ def verify_command(package: Path, trust: tuple[Path, ...], at_text: str | None, 
     if not trust:
         raise click.UsageError("--trust is required")
     at = _at(at_text)
+    bar = progress_for(str(package), fmt)
     try:
-        result = verify_package(package, load_trust(trust), at)
+        result = verify_package(package, load_trust(trust), at, progress=bar)
     except SigningError as exc:
         fail(ExitCode.INVALID, str(exc))
     except OSError as exc:
         fail(ExitCode.IO_ERROR, f"{exc.filename or ''}: {exc.strerror or exc}")
+    finally:
+        if bar is not None:
+            bar.close()
     _show(result, fmt, lang)
     code = _EXIT[result.status]
     if code is not ExitCode.OK:
@@ -322,14 +332,19 @@ def unpack_command(package: Path, output: Path, trust: tuple[Path, ...], at_text
     lang = lang or default_lang()
     _check_output(output, zip_ok=False)
     at = _at(at_text)
+    bar = progress_for(str(package), fmt)
     try:
-        folder, result = unpack(package, output, load_trust(trust) if trust else None, at)
+        folder, result = unpack(package, output, load_trust(trust) if trust else None, at,
+                                progress=bar)
     except PackageRefused as exc:
         fail(_EXIT[exc.status], str(exc))
     except (PackageError, SigningError) as exc:
         fail(ExitCode.INVALID, str(exc))
     except OSError as exc:
         fail(ExitCode.IO_ERROR, f"{exc.filename or ''}: {exc.strerror or exc}")
+    finally:
+        if bar is not None:
+            bar.close()
     if fmt == "json":
         data = result.to_dict()
         data["unpacked_into"] = str(folder)

@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+import time
+from collections.abc import Callable
+from types import TracebackType
+from typing import IO, Any
 
 import click
 
 from cpas.sdk.text import Lang, parse_lang
 
-__all__ = ["FORMAT_OPTION", "LANG_OPTION", "ProgressBar", "default_lang"]
+__all__ = [
+    "FORMAT_OPTION",
+    "LANG_OPTION",
+    "LateProgressBar",
+    "ProgressBar",
+    "default_lang",
+    "for_people",
+    "progress_for",
+    "wants_progress",
+]
 
 
 def default_lang() -> Lang:
@@ -49,3 +61,70 @@ class ProgressBar:
         if self._bar is not None:
             self._bar.__exit__(None, None, None)
             self._bar = None
+
+
+def for_people(stream: IO[str] | None = None) -> bool:
+    """Whether ``stream`` (default: stderr) is a terminal someone watches: a TTY, and
+    the ``CI`` variable not set (CI services give jobs a pseudo-terminal)."""
+    stream = sys.stderr if stream is None else stream
+    try:
+        terminal = stream.isatty()
+    except (AttributeError, ValueError):  # no isatty, or a closed stream
+        terminal = False
+    return terminal and not os.environ.get("CI")
+
+
+def wants_progress(fmt: str, stream: IO[str] | None = None) -> bool:
+    """The one rule for progress bars in every command: text output (never with
+    ``--format json``) and stderr a terminal for people (:func:`for_people`), so
+    never in a pipe, a redirection or CI."""
+    return fmt == "text" and for_people(stream)
+
+
+class LateProgressBar:
+    """A ``progress(done, total)`` callback that draws a :class:`ProgressBar` on stderr
+    only once the work has lasted ``delay`` seconds: short work shows nothing.
+
+    Use as a context manager, or call :meth:`close` before printing anything else.
+    """
+
+    def __init__(self, label: str, *, delay: float = 1.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._label = label
+        self._clock = clock
+        self._since = clock() + delay
+        self._bar: ProgressBar | None = None
+
+    @property
+    def shown(self) -> bool:
+        """Whether the bar has appeared."""
+        return self._bar is not None
+
+    def __call__(self, done: int, total: int | None) -> None:
+        if self._bar is None:
+            if self._clock() < self._since:
+                return
+            self._bar = ProgressBar(self._label)
+        self._bar(done, total)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+    def __enter__(self) -> LateProgressBar:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.close()
+
+
+def progress_for(label: str, fmt: str, *, terminal: bool | None = None,
+                 delay: float = 1.0) -> LateProgressBar | None:
+    """The progress callback of a command working on ``label``, or None when no bar
+    must be shown (:func:`wants_progress`; ``terminal`` overrides the check of
+    stderr). The bar appears only once the work has lasted ``delay`` seconds."""
+    if fmt != "text" or not (for_people() if terminal is None else terminal):
+        return None
+    return LateProgressBar(label, delay=delay)

@@ -9,6 +9,9 @@ prompt) when signing with a PKCS#11 token (``--pkcs11-module``, ``--token-label`
 1 invalid (changed, malformed, refused), 3 untrusted or incomplete (required
 signers missing), 4 a file could not be read or written or the TSA could not be
 reached (2 for a --tsa-url that is not http or https).
+
+On a terminal (text output, stderr a TTY, ``CI`` not set) a progress bar appears
+when reading the files lasts over a second; never in a pipe or with ``--format json``.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from cpas.adapters.signing.verify import (
 from cpas.sdk.parties import SignerRole
 
 from .exitcodes import ExitCode, fail
-from .options import FORMAT_OPTION
+from .options import FORMAT_OPTION, progress_for
 
 __all__ = ["sign_command", "verify_command"]
 
@@ -141,6 +144,7 @@ def _check_tsa_url(ctx: click.Context, param: click.Parameter, value: str | None
               help="Add a signature to this existing container.")
 @click.option("--trust", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Trust anchor (PEM) to verify existing signatures with --add-to.")
+@FORMAT_OPTION
 def sign_command(document: Path | None, annexes: tuple[Path, ...], key: Path | None,
                  cert: Path | None, p12: Path | None, password_env: str | None,
                  password_file: Path | None, pkcs11_module: str | None,
@@ -148,7 +152,8 @@ def sign_command(document: Path | None, annexes: tuple[Path, ...], key: Path | N
                  pin_env: str | None, pin_file: Path | None, tsa_url: str | None,
                  tsa_timeout: float, tsa_trust: tuple[Path, ...],
                  crl_files: tuple[Path, ...], role: str,
-                 output: Path | None, add_to: Path | None, trust: tuple[Path, ...]) -> None:
+                 output: Path | None, add_to: Path | None, trust: tuple[Path, ...],
+                 fmt: str) -> None:
     """Sign DOCUMENT into a new ASiC-E container, or add a signature with --add-to."""
     if add_to is None and (document is None or output is None):
         raise click.UsageError("give DOCUMENT and -o OUT.asice, or --add-to CONTAINER")
@@ -172,24 +177,34 @@ def sign_command(document: Path | None, annexes: tuple[Path, ...], key: Path | N
             from cpas.adapters.signing.timestamp import HttpTimestampProvider
 
             provider = HttpTimestampProvider(tsa_url, timeout=tsa_timeout)
-        if add_to is not None:
-            anchors = load_trust(trust)
-            written = add_signature(add_to, key=signing_key, role=SignerRole(role),
-                                    trust=anchors, output=output, timestamp=provider,
-                                    tsa_trust=load_trust(tsa_trust) if tsa_trust else None,
-                                    crls=load_crls(crl_files))
-        elif document is not None and output is not None:
-            written = sign_new(output, document, key=signing_key, role=SignerRole(role),
-                               annexes=annexes, timestamp=provider)
-        else:  # pragma: no cover - excluded by the checks above
-            raise click.UsageError("nothing to sign")
+        # After the prompts: the bar must not cut into a password or PIN prompt.
+        bar = progress_for(str(add_to or document), fmt)
+        try:
+            if add_to is not None:
+                anchors = load_trust(trust)
+                written = add_signature(add_to, key=signing_key, role=SignerRole(role),
+                                        trust=anchors, output=output, timestamp=provider,
+                                        tsa_trust=load_trust(tsa_trust) if tsa_trust else None,
+                                        crls=load_crls(crl_files), progress=bar)
+            elif document is not None and output is not None:
+                written = sign_new(output, document, key=signing_key, role=SignerRole(role),
+                                   annexes=annexes, timestamp=provider, progress=bar)
+            else:  # pragma: no cover - excluded by the checks above
+                raise click.UsageError("nothing to sign")
+        finally:
+            if bar is not None:
+                bar.close()
     except TsaUnreachable as exc:
         fail(ExitCode.IO_ERROR, str(exc))
     except SigningError as exc:
         fail(ExitCode.INVALID, str(exc))
     except OSError as exc:
         fail(ExitCode.IO_ERROR, f"{exc.filename or ''}: {exc.strerror or exc}")
-    click.echo(f"{written}: signed as {role}" + (" (B-T, timestamped)" if tsa_url else ""))
+    if fmt == "json":
+        click.echo(json.dumps({"container": str(written), "role": role,
+                               "level": "B-T" if tsa_url else "B-B"}, indent=2))
+    else:
+        click.echo(f"{written}: signed as {role}" + (" (B-T, timestamped)" if tsa_url else ""))
 
 
 def _parse_time(value: str | None) -> dt.datetime | Literal["signing-time"] | None:
@@ -252,15 +267,19 @@ def verify_command(container: Path, trust: tuple[Path, ...], at_text: str | None
                    tsa_trust: tuple[Path, ...], crl_files: tuple[Path, ...], fmt: str) -> None:
     """Verify CONTAINER: every digest, signature, certificate chain and required role."""
     at = _parse_time(at_text)
+    bar = progress_for(str(container), fmt)
     try:
         anchors = load_trust(trust)
         result = verify(container, anchors, at,
                         tsa_trust=load_trust(tsa_trust) if tsa_trust else None,
-                        crls=load_crls(crl_files))
+                        crls=load_crls(crl_files), progress=bar)
     except SigningError as exc:
         fail(ExitCode.INVALID, str(exc))
     except OSError as exc:
         fail(ExitCode.IO_ERROR, f"{exc.filename or ''}: {exc.strerror or exc}")
+    finally:
+        if bar is not None:
+            bar.close()
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:

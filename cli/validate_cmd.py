@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import click
 
@@ -13,7 +13,7 @@ from cpas.adapters.xml.stream import ValidationResult, validate
 from cpas.sdk.text import Lang, Text
 
 from .exitcodes import ExitCode
-from .options import FORMAT_OPTION, LANG_OPTION, ProgressBar, default_lang
+from .options import FORMAT_OPTION, LANG_OPTION, default_lang, for_people, progress_for
 
 __all__ = ["validate_command"]
 
@@ -28,19 +28,16 @@ _UNREADABLE = Text(fr="{file} : illisible : {reason}", nl="{file}: onleesbaar: {
                    en="{file}: cannot be read: {reason}")
 
 
-def _use_progress_bar(stream: TextIO) -> bool:
-    """A progress bar only for people: text output and a terminal on stderr."""
-    return stream.isatty()
+_use_progress_bar = for_people
+"""Whether stderr is a terminal for people (the shared rule; a name tests may patch)."""
 
 
-def _check(path: Path, max_errors: int | None, show_progress: bool) -> ValidationResult:
-    if not show_progress:
+def _check(path: Path, max_errors: int | None, fmt: str, terminal: bool) -> ValidationResult:
+    bar = progress_for(str(path), fmt, terminal=terminal)
+    if bar is None:
         return validate(path, max_errors=max_errors)
-    bar = ProgressBar(str(path))
-    try:
+    with bar:
         return validate(path, max_errors=max_errors, progress=bar)
-    finally:
-        bar.close()
 
 
 def _summary(result: ValidationResult, lang: Lang) -> str:
@@ -72,12 +69,12 @@ def validate_command(files: tuple[Path, ...], max_errors: int | None, fmt: str,
     (4 wins over 1), 2 usage.
     """
     lang = lang or default_lang()
-    show_progress = fmt == "text" and _use_progress_bar(sys.stderr)
+    terminal = _use_progress_bar(sys.stderr)
     exit_code = ExitCode.OK
     rows: list[dict[str, Any]] = []
     for path in files:
         try:
-            result = _check(path, max_errors, show_progress)
+            result = _check(path, max_errors, fmt, terminal)
         except OSError as exc:
             reason = exc.strerror or str(exc)
             exit_code = ExitCode.IO_ERROR

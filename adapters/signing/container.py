@@ -17,6 +17,10 @@ or a higher compression ratio than :class:`ContainerLimits` allows; a
 ``mimetype`` entry that is missing, not first, compressed, with an extra field
 or with other content. Data files are hashed in chunks (:meth:`ContainerReader.sha256`)
 and never loaded whole.
+
+Long reads and copies take a keyword-only ``progress(done, total)`` callback
+(:data:`Progress`); :class:`ProgressSteps` adds up several of them (files hashed,
+then copied) into one growing byte count for one callback.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ import struct
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import IO
@@ -50,6 +54,8 @@ __all__ = [
     "ContainerLimits",
     "ContainerReader",
     "ContainerWriter",
+    "Progress",
+    "ProgressSteps",
     "check_entry_name",
     "extract_all",
     "manifest_bytes",
@@ -79,6 +85,67 @@ _MEDIA_TYPES = {
     ".jpeg": "image/jpeg",
 }
 _ALREADY_COMPRESSED = frozenset({"application/pdf", "image/png", "image/jpeg", "application/zip"})
+
+
+Progress = Callable[[int, int | None], None]
+"""``progress(done, total)``: bytes of work done so far and the total (None when unknown)."""
+
+
+class ProgressSteps:
+    """One ``progress`` callback for work made of several steps (reading, hashing or copying
+    files), reported as one byte count that only grows and ends at ``total``.
+
+    ``total`` is the sum of the steps' sizes, set (:meth:`expect`) before the first
+    report. Each :meth:`step` takes the next ``size`` bytes of it, in the order the
+    steps are started; what the step reports as ``(done, of)`` is scaled into them
+    (``of`` None or equal to ``size`` means ``done`` is in bytes already). A step
+    that reads its file twice, or stops early, never moves the count back.
+    :meth:`finish` reports ``(total, total)`` once the work is done, also when some
+    steps were skipped. With ``progress`` None every method does nothing.
+    """
+
+    def __init__(self, progress: Progress | None, total: int = 0) -> None:
+        self._progress = progress
+        self.total = total
+        self.done = 0
+        self._end = 0
+
+    @property
+    def active(self) -> bool:
+        """Whether there is a callback to report to (sizes need not be computed otherwise)."""
+        return self._progress is not None
+
+    def expect(self, size: int) -> None:
+        """Add ``size`` bytes of work to the total (before the first report)."""
+        self.total += max(size, 0)
+
+    def step(self, size: int) -> Progress | None:
+        """A callback for the next ``size`` bytes of work (None when nothing listens)."""
+        if self._progress is None:
+            return None
+        start = self._end
+        self._end += max(size, 0)
+
+        def report(done: int, of: int | None) -> None:
+            if of is None or of == size:
+                part = done
+            elif of <= 0:
+                part = size
+            else:
+                part = done * size // of
+            self._report(start + max(0, min(part, size)))
+
+        return report
+
+    def _report(self, done: int) -> None:
+        done = min(done, self.total)
+        if self._progress is not None and done > self.done:
+            self.done = done
+            self._progress(done, self.total)
+
+    def finish(self) -> None:
+        """Report the whole work done."""
+        self._report(self.total)
 
 
 def media_type_for(name: str) -> str:
@@ -227,10 +294,11 @@ class ContainerWriter:
         self._names.add(folded)
 
     def add_data(self, name: str, media_type: str, source: IO[bytes],
-                 size: int | None = None) -> bytes:
+                 size: int | None = None, *, progress: Progress | None = None) -> bytes:
         """Copy a data file from ``source`` (streamed) and return its SHA-256.
 
         ``size`` (when known) lets small files go without a ZIP64 extra field.
+        ``progress(copied, size)`` is called after each chunk.
         """
         if name.startswith("META-INF/") or name == MIMETYPE_ENTRY:
             raise ContainerError(f"{name!r} is reserved for the container's own files")
@@ -239,10 +307,14 @@ class ContainerWriter:
             else zipfile.ZIP_DEFLATED
         digest = hashlib.sha256()
         big = size is None or size > 1024 * _MIB
+        copied = 0
         with self._zip.open(_info(name, compress), "w", force_zip64=big) as out:
             while chunk := source.read(_CHUNK):
                 digest.update(chunk)
                 out.write(chunk)
+                if progress is not None:
+                    copied += len(chunk)
+                    progress(copied, size)
         self._data[name] = media_type
         return digest.digest()
 
@@ -409,7 +481,7 @@ class ContainerReader:
         except KeyError:
             raise ContainerError(f"entry {name!r} is missing") from None
 
-    def _chunks(self, name: str) -> Iterator[bytes]:
+    def _chunks(self, name: str, progress: Progress | None = None) -> Iterator[bytes]:
         info = self._info(name)
         read = 0
         try:
@@ -419,15 +491,18 @@ class ContainerReader:
                     if read > info.file_size:  # pragma: no cover - zipfile stops first
                         raise UnsafeContainer(f"entry {name!r} is longer than declared")
                     yield chunk
+                    if progress is not None:
+                        progress(read, info.file_size)
         except SigningError:
             raise
         except _READ_ERRORS as exc:
             raise ContainerError(f"entry {name!r} cannot be read: {exc}") from None
 
-    def sha256(self, name: str) -> bytes:
-        """SHA-256 of an entry, streamed through the hash."""
+    def sha256(self, name: str, *, progress: Progress | None = None) -> bytes:
+        """SHA-256 of an entry, streamed through the hash; ``progress(read, size)`` is
+        called after each chunk."""
         digest = hashlib.sha256()
-        for chunk in self._chunks(name):
+        for chunk in self._chunks(name, progress):
             digest.update(chunk)
         return digest.digest()
 
@@ -438,9 +513,10 @@ class ContainerReader:
                                   f"{self.limits.max_xml_bytes} bytes")
         return b"".join(self._chunks(name))
 
-    def copy_to(self, name: str, target: IO[bytes]) -> None:
-        """Stream an entry's bytes into ``target``."""
-        for chunk in self._chunks(name):
+    def copy_to(self, name: str, target: IO[bytes], *,
+                progress: Progress | None = None) -> None:
+        """Stream an entry's bytes into ``target`` (``progress(copied, size)`` per chunk)."""
+        for chunk in self._chunks(name, progress):
             target.write(chunk)
 
     def size(self, name: str) -> int:

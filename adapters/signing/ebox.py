@@ -67,7 +67,14 @@ from ...sdk.privacy import mask_niss_in
 from ..files import default_mode, sync_directory
 from ..xml.documents import KINDS
 from ..xml.parser import XmlError, peek_root
-from .container import DEFAULT_LIMITS, ContainerLimits, ContainerReader, check_entry_name
+from .container import (
+    DEFAULT_LIMITS,
+    ContainerLimits,
+    ContainerReader,
+    Progress,
+    ProgressSteps,
+    check_entry_name,
+)
 from .errors import SigningError
 from .policy import policy_for
 from .verify import ENDORSEMENTS, Status, VerificationResult, verify
@@ -542,11 +549,19 @@ class _Source:
     def open(self, name: str) -> IO[bytes]:
         raise NotImplementedError
 
-    def sha256(self, name: str) -> bytes:
+    def size(self, name: str) -> int:
+        """The entry's size in bytes (uncompressed), as found by the safety checks."""
+        raise NotImplementedError
+
+    def sha256(self, name: str, *, progress: Progress | None = None) -> bytes:
         digest = hashlib.sha256()
+        done = 0
         with self.open(name) as handle:
             while chunk := handle.read(_CHUNK):
                 digest.update(chunk)
+                if progress is not None:
+                    done += len(chunk)
+                    progress(done, None)
         return digest.digest()
 
     def read_small(self, name: str) -> bytes:
@@ -619,6 +634,9 @@ class _ZipSource(_Source):
     def open(self, name: str) -> IO[bytes]:
         return self._zip.open(self._infos[name])
 
+    def size(self, name: str) -> int:
+        return self._infos[name].file_size
+
     def close(self) -> None:
         self._zip.close()
         self._handle.close()
@@ -628,6 +646,7 @@ class _FolderSource(_Source):
     def __init__(self, path: Path, limits: ContainerLimits) -> None:
         self._root = path
         names: list[str] = []
+        self._sizes: dict[str, int] = {}
         total = 0
         for folder, dirs, files in os.walk(path, followlinks=False):
             for entry in [*dirs, *files]:
@@ -647,6 +666,7 @@ class _FolderSource(_Source):
                                         f"{limits.max_entry_bytes} bytes")
                 total += size
                 names.append(name)
+                self._sizes[name] = size
                 if len(names) > limits.max_entries or total > limits.max_total_bytes:
                     raise UnsafePackage("too many files or bytes in the package")
         folded = [n.casefold() for n in names]
@@ -656,6 +676,9 @@ class _FolderSource(_Source):
 
     def open(self, name: str) -> IO[bytes]:
         return open(self._root / name, "rb")
+
+    def size(self, name: str) -> int:
+        return self._sizes[name]
 
     def local_path(self, name: str) -> Path | None:
         return self._root / name
@@ -785,12 +808,25 @@ def _created_at() -> dt.datetime:
 # --------------------------------------------------------------------------- pack
 
 
-def _file_sha256(path: Path) -> bytes:
+def _file_sha256(path: Path, progress: Progress | None = None) -> bytes:
     digest = hashlib.sha256()
+    done = 0
     with open(path, "rb") as handle:
         while chunk := handle.read(_CHUNK):
             digest.update(chunk)
+            if progress is not None:
+                done += len(chunk)
+                progress(done, None)
     return digest.digest()
+
+
+def _size(path: Path) -> int:
+    """A file's size for progress reports (0 when it cannot be read: reading it later
+    raises the error that names the problem)."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _sums(digests: dict[str, bytes]) -> bytes:
@@ -801,7 +837,8 @@ def pack(output: str | Path, containers: Sequence[str | Path], message: Message,
          trust: Sequence[x509.Certificate],
          at: dt.datetime | Literal["signing-time"] | None = None,
          created_at: dt.datetime | None = None,
-         names: Sequence[str] | None = None) -> Path:
+         names: Sequence[str] | None = None,
+         progress: Progress | None = None) -> Path:
     """Write the package of ``containers`` (the first is the main content) to ``output``.
 
     ``output`` ending in ``.zip`` gives a zip, anything else a folder (which
@@ -810,10 +847,17 @@ def pack(output: str | Path, containers: Sequence[str | Path], message: Message,
     roles present, else :class:`PackageRefused`. ``names`` overrides the file
     names (default: each container's own). ``created_at`` (UTC) defaults to
     now, or ``SOURCE_DATE_EPOCH``.
+
+    ``progress(done, total)`` is called as the containers are read: each is
+    verified, hashed and copied, so ``total`` is three times the sum of their
+    sizes (the verification step is scaled to the container's size).
     """
     if not containers:
         raise PackageError("no container to pack")
     paths = [Path(c) for c in containers]
+    steps = ProgressSteps(progress)
+    sizes = {p: _size(p) for p in paths} if steps.active else {}
+    steps.expect(3 * sum(sizes.values()))
     chosen = list(names) if names is not None else [p.name for p in paths]
     if len(chosen) != len(paths):
         raise PackageError("give one name per container")
@@ -827,7 +871,7 @@ def pack(output: str | Path, containers: Sequence[str | Path], message: Message,
             raise PackageError(f"{name[:100]!r}: {reason}")
         if not name.lower().endswith(".asice"):
             raise PackageError(f"{name!r}: a signed container's name ends in .asice")
-        result = verify(path, trust, at)
+        result = verify(path, trust, at, progress=steps.step(sizes.get(path, 0)))
         if result.status is not Status.VALID:
             detail = "; ".join([*result.problems, *(f"{s.file}: {'; '.join(s.reasons)}"
                                                     for s in result.signers if s.reasons)])
@@ -837,7 +881,7 @@ def pack(output: str | Path, containers: Sequence[str | Path], message: Message,
                                  f"it: {mask_niss_in(detail.strip('; '))}", result.status)
         part = f"upfile{index + 1}"
         entry = f"{ATTACHMENTS}{part}/{name}"
-        digest = _file_sha256(path)
+        digest = _file_sha256(path, steps.step(sizes.get(path, 0)))
         digests[entry] = digest
         files[entry] = path
         attachments.append({
@@ -855,21 +899,29 @@ def pack(output: str | Path, containers: Sequence[str | Path], message: Message,
     small[SUMS] = _sums(digests)
     target = Path(output)
     if target.suffix.lower() == ".zip":
-        return _write_zip(target, small, files, digests)
-    return _write_folder(target, small, files, digests)
+        written = _write_zip(target, small, files, digests, steps)
+    else:
+        written = _write_folder(target, small, files, digests, steps)
+    steps.finish()
+    return written
 
 
-def _copy(source: IO[bytes], out: IO[bytes], expected: bytes, name: str) -> None:
+def _copy(source: IO[bytes], out: IO[bytes], expected: bytes, name: str,
+          progress: Progress | None = None) -> None:
     digest = hashlib.sha256()
+    done = 0
     while chunk := source.read(_CHUNK):
         digest.update(chunk)
         out.write(chunk)
+        if progress is not None:
+            done += len(chunk)
+            progress(done, None)
     if digest.digest() != expected:
         raise PackageError(f"{name} changed while it was being copied (after the check)")
 
 
 def _write_zip(target: Path, small: dict[str, bytes], files: dict[str, Path],
-               digests: dict[str, bytes]) -> Path:
+               digests: dict[str, bytes], steps: ProgressSteps | None = None) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
                                      suffix=".tmp")
@@ -885,10 +937,12 @@ def _write_zip(target: Path, small: dict[str, bytes], files: dict[str, Path],
                         archive.writestr(info, small[name])
                         continue
                     info.compress_type = zipfile.ZIP_STORED  # a container is a zip already
-                    big = files[name].stat().st_size > 1024 * 1024 * 1024
+                    size = files[name].stat().st_size
+                    big = size > 1024 * 1024 * 1024
                     with open(files[name], "rb") as source, \
                             archive.open(info, "w", force_zip64=big) as out:
-                        _copy(source, out, digests[name], name)
+                        _copy(source, out, digests[name], name,
+                              steps.step(size) if steps is not None else None)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temporary, default_mode())
@@ -900,10 +954,11 @@ def _write_zip(target: Path, small: dict[str, bytes], files: dict[str, Path],
     return target
 
 
-def _write_file(path: Path, source: IO[bytes], expected: bytes, name: str) -> None:
+def _write_file(path: Path, source: IO[bytes], expected: bytes, name: str,
+                progress: Progress | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "xb") as out:
-        _copy(source, out, expected, name)
+        _copy(source, out, expected, name, progress)
         out.flush()
         os.fsync(out.fileno())
     os.chmod(path, default_mode())
@@ -921,7 +976,7 @@ def _empty_target(target: Path) -> None:
 
 
 def _write_folder(target: Path, small: dict[str, bytes], files: dict[str, Path],
-                  digests: dict[str, bytes]) -> Path:
+                  digests: dict[str, bytes], steps: ProgressSteps | None = None) -> Path:
     _empty_target(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
@@ -934,7 +989,8 @@ def _write_folder(target: Path, small: dict[str, bytes], files: dict[str, Path],
             os.chmod(stage / name, default_mode())
         for name, path in files.items():
             with open(path, "rb") as source:
-                _write_file(stage / name, source, digests[name], name)
+                _write_file(stage / name, source, digests[name], name,
+                            steps.step(_size(path)) if steps is not None else None)
         for folder in sorted({p.parent for p in stage.rglob("*")}, key=lambda p: -len(p.parts)):
             sync_directory(folder)
         os.chmod(stage, _folder_mode())
@@ -1010,24 +1066,41 @@ def _check_export(data: dict[str, Any], results: dict[str, VerificationResult],
 
 def verify_package(path: str | Path, trust: Sequence[x509.Certificate],
                    at: dt.datetime | Literal["signing-time"] | None = None, *,
-                   limits: ContainerLimits = DEFAULT_LIMITS) -> PackageResult:
+                   limits: ContainerLimits = DEFAULT_LIMITS,
+                   progress: Progress | None = None) -> PackageResult:
     """Verify a package (zip or folder) end to end; see the module docstring.
 
     With no ``trust`` anchor, integrity is still checked (sums, digests,
     containers' structure and signature values) and signatures are reported
     untrusted. ``OSError`` is raised as is when the package cannot be read.
+
+    ``progress(done, total)`` is called as the package is read: every entry is
+    hashed, then each attachment (under ``attachments/``) is verified, after a
+    copy to a scratch file when the package is a zip; ``total`` adds up those
+    sizes and is reported at the end.
     """
-    return _verify_package(Path(path), trust, at, limits)[0]
+    steps = ProgressSteps(progress)
+    result = _verify_package(Path(path), trust, at, limits, steps)[0]
+    steps.finish()
+    return result
 
 
 def _verify_package(package: Path, trust: Sequence[x509.Certificate],
                     at: dt.datetime | Literal["signing-time"] | None,
-                    limits: ContainerLimits) -> tuple[PackageResult, dict[str, bytes]]:
-    """The result, and the SHA-256 of every entry as read during this check."""
+                    limits: ContainerLimits, steps: ProgressSteps | None = None,
+                    copy_after: bool = False) -> tuple[PackageResult, dict[str, bytes]]:
+    """The result, and the SHA-256 of every entry as read during this check.
+
+    With ``steps``, the work expected is added to its total once the package is
+    opened (and a copy of every entry afterwards when ``copy_after``)."""
     actual: dict[str, bytes] = {}
+    steps = steps if steps is not None else ProgressSteps(None)
     try:
         with _opened(package, limits) as source:
-            return _verify_source(package, source, trust, at, limits, actual), actual
+            if steps.active:
+                _expect_work(source, steps, copy_after)
+            return _verify_source(package, source, trust, at, limits, actual,
+                                  steps), actual
     except PackageError as exc:
         return PackageResult(str(package), Status.INVALID,
                              problems=(mask_niss_in(str(exc)),)), actual
@@ -1036,16 +1109,27 @@ def _verify_package(package: Path, trust: Sequence[x509.Certificate],
                              problems=(f"damaged package: {exc}",)), actual
 
 
+def _expect_work(source: _Source, steps: ProgressSteps, copy_after: bool) -> None:
+    """The bytes a check reads: every entry hashed, each attachment verified (and
+    first copied out of a zip), every entry copied again when unpacking."""
+    sizes = [source.size(n) for n in source.names]
+    attached = [source.size(n) for n in source.names if n.startswith(ATTACHMENTS)]
+    scratch = 2 if isinstance(source, _ZipSource) else 1
+    steps.expect(sum(sizes) + scratch * sum(attached) + (sum(sizes) if copy_after else 0))
+
+
 def _verify_source(package: Path, source: _Source, trust: Sequence[x509.Certificate],
                    at: dt.datetime | Literal["signing-time"] | None,
-                   limits: ContainerLimits, actual: dict[str, bytes]) -> PackageResult:
+                   limits: ContainerLimits, actual: dict[str, bytes],
+                   steps: ProgressSteps) -> PackageResult:
     problems: list[str] = []
     for name in _FIXED:
         if name not in source.names:
             problems.append(f"{name} is missing")
     if problems:
         return PackageResult(str(package), Status.INVALID, tuple(problems))
-    actual.update((name, source.sha256(name)) for name in source.names)
+    actual.update((name, source.sha256(name, progress=steps.step(source.size(name))))
+                  for name in source.names)
     listed, found = _parse_sums(source.read_small(SUMS))
     problems.extend(found)
     for name in sorted(set(listed) | set(actual)):
@@ -1076,7 +1160,7 @@ def _verify_source(package: Path, source: _Source, trust: Sequence[x509.Certific
     checked: list[AttachmentResult] = []
     for attachment in attachments:
         checked.append(_check_attachment(source, attachment, actual, trust, at, limits,
-                                         results))
+                                         results, steps))
     try:
         problems.extend(_check_export(_load_json(source.read_small(EXPORT), EXPORT), results,
                                       attachments))
@@ -1096,7 +1180,8 @@ def _check_attachment(source: _Source, attachment: _Attachment, actual: dict[str
                       trust: Sequence[x509.Certificate],
                       at: dt.datetime | Literal["signing-time"] | None,
                       limits: ContainerLimits,
-                      results: dict[str, VerificationResult]) -> AttachmentResult:
+                      results: dict[str, VerificationResult],
+                      steps: ProgressSteps) -> AttachmentResult:
     name = attachment.path
     if name not in actual:
         return AttachmentResult(attachment.part, name, Status.INVALID,
@@ -1112,8 +1197,9 @@ def _check_attachment(source: _Source, attachment: _Attachment, actual: dict[str
         if local is None:
             local = Path(scratch) / "attachment.asice"
             with source.open(name) as stream, open(local, "wb") as out:
-                _copy(stream, out, actual[name], name)
-        result = verify(local, trust, at, limits=limits)
+                _copy(stream, out, actual[name], name, steps.step(source.size(name)))
+        result = verify(local, trust, at, limits=limits,
+                        progress=steps.step(source.size(name)))
     result = attrs.evolve(result, path=name)
     results[name] = result
     status = _worst([Status.INVALID if problems else Status.VALID, result.status])
@@ -1126,7 +1212,8 @@ def _check_attachment(source: _Source, attachment: _Attachment, actual: dict[str
 def unpack(path: str | Path, target: str | Path,
            trust: Sequence[x509.Certificate] | None = None,
            at: dt.datetime | Literal["signing-time"] | None = None, *,
-           limits: ContainerLimits = DEFAULT_LIMITS) -> tuple[Path, PackageResult]:
+           limits: ContainerLimits = DEFAULT_LIMITS,
+           progress: Progress | None = None) -> tuple[Path, PackageResult]:
     """Check the package, then write its files under ``target`` and nowhere else.
 
     ``target`` must not exist or be an empty folder. Without ``trust`` the
@@ -1143,10 +1230,15 @@ def unpack(path: str | Path, target: str | Path,
     ``.unpacking-*`` folder inside it and then moved in one by one: should the
     process be killed during those moves, ``target`` may hold part of the files
     (and the hidden folder); empty it and unpack again.
+
+    ``progress(done, total)`` is called as the package is read: the check (see
+    :func:`verify_package`), then the copy of every entry.
     """
     package = Path(path)
     folder = Path(target)
-    result, digests = _verify_package(package, trust or (), at, limits)
+    steps = ProgressSteps(progress)
+    result, digests = _verify_package(package, trust or (), at, limits, steps,
+                                      copy_after=True)
     acceptable = {Status.VALID} if trust else {Status.VALID, Status.UNTRUSTED}
     if result.status not in acceptable:
         detail = "; ".join([*result.problems,
@@ -1164,7 +1256,7 @@ def unpack(path: str | Path, target: str | Path,
         stage = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.",
                                       suffix=".tmp"))
     try:
-        _unpack_into(package, stage, folder, digests, limits)
+        _unpack_into(package, stage, folder, digests, limits, steps)
         if existed:
             for entry in sorted(stage.iterdir()):
                 os.rename(entry, folder / entry.name)
@@ -1177,11 +1269,12 @@ def unpack(path: str | Path, target: str | Path,
         raise
     sync_directory(folder)
     sync_directory(folder.parent)
+    steps.finish()
     return folder, result
 
 
 def _unpack_into(package: Path, stage: Path, folder: Path, digests: dict[str, bytes],
-                 limits: ContainerLimits) -> None:
+                 limits: ContainerLimits, steps: ProgressSteps | None = None) -> None:
     """Write every entry of ``package`` under ``stage``, each checked against the digest
     it had when the package was verified."""
     root = stage.resolve()
@@ -1193,6 +1286,7 @@ def _unpack_into(package: Path, stage: Path, folder: Path, digests: dict[str, by
             if not out.is_relative_to(root):  # pragma: no cover - names were checked
                 raise UnsafePackage(f"entry {name!r} would be written outside {folder}")
             with source.open(name) as stream:
-                _write_file(out, stream, digests[name], name)
+                _write_file(out, stream, digests[name], name,
+                            steps.step(source.size(name)) if steps is not None else None)
     for sub in sorted({p.parent for p in stage.rglob("*")}, key=lambda p: -len(p.parts)):
         sync_directory(sub)

@@ -30,7 +30,14 @@ from ...sdk.parties import SignerRole
 from ..xml.documents import KINDS
 from ..xml.parser import XmlError, peek_root
 from ..xml.stream import validate
-from .container import ContainerReader, ContainerWriter, media_type_for, signature_index
+from .container import (
+    ContainerReader,
+    ContainerWriter,
+    Progress,
+    ProgressSteps,
+    media_type_for,
+    signature_index,
+)
 from .endorsement import Pin, endorsement_bytes
 from .errors import SignatureRefused
 from .keys import KeyLike
@@ -77,6 +84,15 @@ def _now(clock: Clock) -> dt.datetime:
     return when.astimezone(dt.UTC).replace(microsecond=0)
 
 
+def _size(path: Path) -> int:
+    """A file's size for progress reports (0 when it cannot be read: opening it
+    later raises the error that names the problem)."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
 def _kind_of_file(path: Path) -> str | None:
     try:
         tag = peek_root(path)
@@ -90,15 +106,22 @@ def sign_new(
     output: str | Path, document: str | Path, *, key: KeyLike, role: SignerRole,
     annexes: Sequence[str | Path] = (), clock: Clock = utc_now,
     check_schema: bool = True, timestamp: TimestampProvider | None = None,
+    progress: Progress | None = None,
 ) -> Path:
     """Create ``output`` holding ``document`` (exact bytes), ``annexes/…`` and one signature.
 
     ``timestamp`` (a :class:`~.timestamp.TimestampProvider`) makes the signature
-    baseline B-T; None (the default) gives B-B.
+    baseline B-T; None (the default) gives B-B. ``progress(done, total)`` is called
+    as the files are read: the document once for the schema check (when
+    ``check_schema``), then every file once as it is hashed and copied, so
+    ``total`` is the document's size (when checked) plus the size of every file.
     """
     document = Path(document)
+    files = [document, *map(Path, annexes)]
+    sizes = [_size(f) for f in files] if progress is not None else [0] * len(files)
+    steps = ProgressSteps(progress, sum(sizes) + (sizes[0] if check_schema else 0))
     if check_schema:
-        checked = validate(document)
+        checked = validate(document, progress=steps.step(sizes[0]))
         if not checked.ok:
             first = checked.findings[0].message if checked.findings else "not checked"
             raise SignatureRefused(f"{document.name} is not valid for its schema, refusing "
@@ -119,15 +142,18 @@ def sign_new(
         raise SignatureRefused("two input files have the same name")
     with ContainerWriter(output) as writer:
         references: list[DataReference] = []
-        for name, source in zip(names, [document, *map(Path, annexes)], strict=True):
+        for name, source, size in zip(names, files, sizes, strict=True):
             media = media_type_for(name)
             with open(source, "rb") as handle:
-                digest = writer.add_data(name, media, handle, source.stat().st_size)
+                digest = writer.add_data(name, media, handle, source.stat().st_size,
+                                         progress=steps.step(size))
                 references.append(DataReference(name, digest, media))
         signature = build_signature(references, key, role=role.value, signing_time=when,
                                     signature_id=_new_id(), timestamp=timestamp)
         writer.add_bytes("META-INF/signatures0.xml", signature)
-        return writer.commit()
+        written = writer.commit()
+    steps.finish()
+    return written
 
 
 def _plan(policy: SigningPolicy | None, role: SignerRole,
@@ -158,19 +184,26 @@ def add_signature(
     clock: Clock = utc_now, timestamp: TimestampProvider | None = None,
     tsa_trust: Sequence[x509.Certificate] | None = None,
     crls: Sequence[x509.CertificateRevocationList] = (),
+    progress: Progress | None = None,
 ) -> Path:
     """Add a signature to ``container`` (written to ``output``, by default in place).
 
     ``timestamp`` makes the new signature B-T. Existing timestamps are checked
     against ``tsa_trust`` (by default ``trust``); with ``crls`` the existing
     signatures must also pass the revocation check (see :func:`~.verify.verify`).
+    ``progress(done, total)`` is called as the data files are read: once to verify
+    the existing signatures, once to copy them, so ``total`` is twice their size.
     """
     when = _now(clock)
     _check_key(key, when)
     source = Path(container)
+    steps = ProgressSteps(progress)
     with ContainerWriter(output if output is not None else source) as writer:
         with ContainerReader(source) as reader:
-            found = inspect(reader, trust, tsa_trust=tsa_trust, crls=crls)
+            data_size = sum(reader.size(n) for n in reader.data_files) if steps.active else 0
+            steps.expect(2 * data_size)
+            found = inspect(reader, trust, tsa_trust=tsa_trust, crls=crls,
+                            progress=steps.step(data_size))
             broken = [f"{s.file}: {'; '.join(s.reasons)}" for s in found.signers
                       if s.status is not Status.VALID]
             if found.problems or broken or not found.signers:
@@ -184,7 +217,8 @@ def add_signature(
             references: list[DataReference] = []
             for name in reader.data_files:
                 with reader.open_stream(name) as stream:
-                    digest = writer.add_data(name, manifest[name], stream, reader.size(name))
+                    digest = writer.add_data(name, manifest[name], stream, reader.size(name),
+                                             progress=steps.step(reader.size(name)))
                 if digest.hex() != verified.get(name):
                     raise SignatureRefused(f"{name} changed while it was being verified")
                 references.append(DataReference(name, digest, manifest[name]))
@@ -203,7 +237,9 @@ def add_signature(
         signature = build_signature(references, key, role=role.value, signing_time=when,
                                     signature_id=_new_id(), timestamp=timestamp)
         writer.add_bytes(f"META-INF/signatures{last + 1}.xml", signature)
-        return writer.commit()
+        written = writer.commit()
+    steps.finish()
+    return written
 
 
 def _role_or_none(value: str | None) -> SignerRole | None:

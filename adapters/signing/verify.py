@@ -59,6 +59,8 @@ from .container import (
     MANIFEST,
     ContainerLimits,
     ContainerReader,
+    Progress,
+    ProgressSteps,
     signature_index,
 )
 from .endorsement import parse_endorsement
@@ -197,7 +199,8 @@ def verify(path: str | Path, trust: Sequence[x509.Certificate],
            at: dt.datetime | Literal["signing-time"] | None = None,
            *, limits: ContainerLimits = DEFAULT_LIMITS,
            tsa_trust: Sequence[x509.Certificate] | None = None,
-           crls: Sequence[x509.CertificateRevocationList] = ()) -> VerificationResult:
+           crls: Sequence[x509.CertificateRevocationList] = (),
+           progress: Progress | None = None) -> VerificationResult:
     """Verify a container against the ``trust`` anchors only (see the module docstring).
 
     ``at`` (timezone-aware; naive means UTC) is the instant at which the
@@ -212,6 +215,9 @@ def verify(path: str | Path, trust: Sequence[x509.Certificate],
     every certificate of each signer's chain must be covered by a CRL of its
     issuer that is not outdated at that instant, and not revoked before it.
     ``OSError`` is raised as is when the file cannot be read.
+
+    ``progress(done, total)`` is called as the data files are hashed: bytes hashed
+    so far out of the sum of their (uncompressed) sizes, ending at that total.
     """
     try:
         reader = ContainerReader(path, limits=limits)
@@ -219,7 +225,8 @@ def verify(path: str | Path, trust: Sequence[x509.Certificate],
         return VerificationResult(str(path), Status.INVALID, problems=(str(exc),))
     with reader:
         try:
-            return inspect(reader, trust, at, tsa_trust=tsa_trust, crls=crls)
+            return inspect(reader, trust, at, tsa_trust=tsa_trust, crls=crls,
+                           progress=progress)
         except ContainerError as exc:
             return VerificationResult(str(path), Status.INVALID, problems=(str(exc),))
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
@@ -382,8 +389,12 @@ def _role(value: str | None) -> SignerRole | None:
 def inspect(reader: ContainerReader, trust: Sequence[x509.Certificate],
             at: dt.datetime | Literal["signing-time"] | None = None, *,
             tsa_trust: Sequence[x509.Certificate] | None = None,
-            crls: Sequence[x509.CertificateRevocationList] = ()) -> VerificationResult:
-    """Verify an opened container (used by :func:`verify` and before adding a signature)."""
+            crls: Sequence[x509.CertificateRevocationList] = (),
+            progress: Progress | None = None) -> VerificationResult:
+    """Verify an opened container (used by :func:`verify` and before adding a signature).
+
+    ``progress`` as for :func:`verify`.
+    """
     tsa_anchors = trust if tsa_trust is None else tsa_trust
     problems: list[str] = []
     try:
@@ -402,10 +413,13 @@ def inspect(reader: ContainerReader, trust: Sequence[x509.Certificate],
             problems.append(f"{name!r} is not listed in the manifest (file added?)")
     business = [n for n in data if not n.startswith(ENDORSEMENTS)]
     digests: dict[str, bytes] = {}
+    steps = ProgressSteps(progress)
+    if steps.active:
+        steps.expect(sum(reader.size(n) for n in data))
 
     def digest(name: str) -> bytes:
         if name not in digests:
-            digests[name] = reader.sha256(name)
+            digests[name] = reader.sha256(name, progress=steps.step(reader.size(name)))
         return digests[name]
 
     parsed: dict[str, ParsedSignature] = {}
@@ -482,6 +496,7 @@ def inspect(reader: ContainerReader, trust: Sequence[x509.Certificate],
         status = Status.UNTRUSTED
     else:
         status = Status.VALID
+    steps.finish()
     return VerificationResult(
         str(reader.path), status, tuple(problems), kind, signed_files,
         tuple(results[f] for f in reader.signature_files), tuple(present), tuple(missing))
