@@ -36,8 +36,9 @@ from ...sdk.documents.partnership import PartnershipConvention
 from ...sdk.documents.piis import Piis
 from ...sdk.documents.reimbursement import ReimbursementForm, ReimbursementLine
 from ...sdk.documents.subsidy import SubsidyConvention
+from .fastwrite import fast_dump
 from .mapping import XmlMappingError, load, serialise, to_element
-from .parser import DOCUMENT_LIMITS, Limits, parse_bytes, parse_file
+from .parser import DOCUMENT_LIMITS, Limits, parse_bytes, parse_file, safe_parser
 from .stream import clean_schema_message
 from .xsdgen import COMMON_FILE, VERSION, common_schema, document_schema, record_elements
 
@@ -47,6 +48,7 @@ __all__ = [
     "XmlSchemaError",
     "from_xml",
     "generate_schemas",
+    "generic_to_xml",
     "kind_of",
     "records_of",
     "to_xml",
@@ -163,12 +165,41 @@ def _validate(kind: DocumentKind, root: etree._Element) -> None:
 
 
 def to_xml(document: object, *, validate: bool = True) -> bytes:
-    """The XML of a document: UTF-8, deterministic, valid for the kind's schema."""
+    """The XML of a document: UTF-8, deterministic, valid for the kind's schema.
+
+    Written by the compiled writer (:mod:`.fastwrite`) and validated by parsing what
+    it wrote; whenever that writer gives way or the schema refuses, the generic
+    writer runs (:func:`generic_to_xml`): it writes the same bytes or raises the
+    exact error (path of the value, or every schema error).
+    """
+    kind = kind_of(document)
+    data = fast_dump(document, tag=kind.root, namespace=kind.namespace)
+    if data is not None and (not validate or _written_valid(kind, data)):
+        return data
+    return generic_to_xml(document, validate=validate)
+
+
+def generic_to_xml(document: object, *, validate: bool = True) -> bytes:
+    """:func:`to_xml` by the generic writer only (lxml tree, validated before it is
+    serialised): the reference the compiled writer is tested against."""
     kind = kind_of(document)
     root = to_element(document, tag=kind.root, namespace=kind.namespace)
     if validate:
         _validate(kind, root)
     return serialise(root)
+
+
+def _written_valid(kind: DocumentKind, data: bytes) -> bool:
+    """Whether the schema accepts the bytes the compiled writer gave (our own output,
+    parsed with the hardened settings; any doubt is a ``False``)."""
+    schema = _schema(kind.schema_file)
+    if schema is None:
+        return True
+    try:
+        root = etree.fromstring(data, safe_parser())
+    except etree.XMLSyntaxError:  # e.g. a text past libxml2's limits: the generic way
+        return False
+    return bool(schema.validate(root))
 
 
 def _parse(data: bytes | Path, limits: Limits) -> etree._Element:

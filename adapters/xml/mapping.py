@@ -39,6 +39,11 @@ Output is UTF-8 without BOM, with an XML declaration, indented with two spaces
 between elements (never inside a value), and deterministic: the same document
 gives the same bytes. Reading ignores the white space between elements.
 
+The writer and the reader here are the reference. Their compiled shortcuts,
+:mod:`~cpas.adapters.xml.fastwrite` (whole documents, used by ``to_xml``) and
+:mod:`~cpas.adapters.xml.fastread` (records), give the same bytes and objects
+and hand over to this module whenever anything is out of the ordinary.
+
 Reading builds every object through its class's ``__init__`` (converters and
 validators run), so a model's converters must accept their own output. Any SDK
 error is re-raised with its path placed under the element's path
