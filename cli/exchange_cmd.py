@@ -127,7 +127,9 @@ def exchange_run(inbox: Path, outbox: Path, quarantine: Path, log_format: str,
 
     Each file is read by the adapter of its extension, validated and checked
     (and with --sign, signed into an .asice container); the result is written
-    to OUTBOX, or the file is moved to QUARANTINE with a report. An input
+    to OUTBOX, or the file is moved to QUARANTINE with a report. A valid file
+    already in the SDK's own XML (UTF-8, no comments) is written out byte for
+    byte as it came; other inputs are written as the SDK's XML. An input
     leaves the inbox only once its result is on disk; a rerun after a crash
     finishes the work exactly once. Files named *.part or modified in the last
     SECONDS are left for later. One log line per file on standard output.

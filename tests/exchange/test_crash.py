@@ -39,7 +39,8 @@ from cpas.adapters.xml.documents import from_xml, to_xml
 from cpas.adapters.xml.stream import validate
 from cpas.sdk.samples import fictitious_niss, legacy_piis_with_findings, sample_set
 
-SEED = 20251208
+SEED = int(os.environ.get("CPAS_CRASH_SEED", "20251208"))
+"""Fixed for CI; set ``CPAS_CRASH_SEED`` to try other kill moments and file mixes."""
 FILES = 500
 HUGE_LINES = 15_000
 NS = "urn:be:cpas-sdk:reimbursement:1"
