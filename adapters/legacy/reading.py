@@ -283,8 +283,9 @@ XLSX_MAX_RATIO = 200
 """Limits on a workbook's zip entries: a spreadsheet never needs more, a zip bomb does."""
 
 _BROKEN = (zipfile.BadZipFile, zlib.error, EOFError, KeyError, OSError, ValueError,
-           ElementTree.ParseError)
-"""What openpyxl raises on a damaged workbook (defusedxml's refusals are ValueErrors)."""
+           ElementTree.ParseError, NotImplementedError)
+"""What openpyxl raises on a damaged workbook (defusedxml's refusals are ValueErrors;
+zipfile raises NotImplementedError for a version or compression it does not know)."""
 
 
 def _damaged(exc: BaseException) -> LegacyFileError:

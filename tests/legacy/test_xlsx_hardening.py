@@ -69,6 +69,16 @@ def test_damaged_workbooks_give_a_clear_error_never_a_crash() -> None:
             convert(bytes(data), "partnership")
 
 
+def test_unknown_zip_version_is_a_clear_error() -> None:
+    """A central-directory entry claiming a zip version Python does not read ("10.1") makes
+    zipfile raise NotImplementedError: still a damaged workbook, not a crash."""
+    data = bytearray(partnership_xlsx())
+    entry = data.find(b"PK\x01\x02")
+    data[entry + 6:entry + 8] = (101).to_bytes(2, "little")  # version needed to extract
+    with pytest.raises(LegacyFileError, match="XLSX"):
+        convert(bytes(data), "partnership")
+
+
 def test_csv_field_over_the_csv_module_limit_is_a_clear_error() -> None:
     data = ("Identifiant;NISS;" + "x" * 200_000 + "\nL1;1\n").encode()
     with pytest.raises(LegacyFileError, match="line"):
