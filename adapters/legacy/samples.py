@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
+import zipfile
 
 from openpyxl import Workbook
 
@@ -60,6 +62,27 @@ def partnership_xlsx() -> bytes:
                   "partner"])
     sheet.append(["SO-2025-12", None, None, None, None, None, None, None, None, CPAS.name,
                   CPAS.kbo.compact, 30, "ocmw"])
+    # Same workbook, same bytes: fixed document dates and zip entry times.
+    book.properties.created = book.properties.modified = _FIXED
     out = io.BytesIO()
     book.save(out)
-    return out.getvalue()
+    return _fixed_zip_times(out.getvalue())
+
+
+_FIXED = dt.datetime(2025, 12, 1, 9, 0, 0)
+_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
+
+
+def _fixed_zip_times(data: bytes) -> bytes:
+    fixed = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, \
+            zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=_FIXED.timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            content = source.read(info)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps "modified" on save
+                content = _MODIFIED.sub(rb"\g<1>" + _FIXED.isoformat().encode() + rb"Z\g<2>",
+                                        content)
+            target.writestr(entry, content)
+    return fixed.getvalue()

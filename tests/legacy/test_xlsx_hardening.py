@@ -95,3 +95,27 @@ def test_same_input_gives_the_same_bytes() -> None:
     other = convert(reimbursement_csv().replace(b"RI-2025-11-001", b"RI-2025-11-009"),
                     "reimbursement")
     assert other.documents[0].id != first.documents[0].id
+
+
+def test_sample_workbook_is_the_same_bytes_every_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo's sample workbook does not depend on the clock (openpyxl stamps the save time
+    and zip entries carry it): the random-flip test above then always damages the same bytes."""
+    import datetime as dt
+    import time
+
+    first = partnership_xlsx()
+    later = time.time() + 3 * 86400
+    monkeypatch.setattr(time, "time", lambda: later)
+    monkeypatch.setattr(time, "localtime", lambda *args: time.gmtime(later))
+
+    class _Later(dt.datetime):
+        @classmethod
+        def now(cls, tz: dt.tzinfo | None = None) -> _Later:
+            return cls.fromtimestamp(later, tz)
+
+        @classmethod
+        def utcnow(cls) -> _Later:
+            return cls.fromtimestamp(later)
+
+    monkeypatch.setattr(dt, "datetime", _Later)
+    assert partnership_xlsx() == first
