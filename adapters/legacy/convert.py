@@ -86,7 +86,19 @@ from .numbers import (
     parse_text,
 )
 from .reading import LegacyFileError, Row, Source, Table, open_table
-from .rows import Problem, Rejected, _build, _Cells, _enum, _hours, _lang, _nis, _shape, _text
+from .rows import (
+    Problem,
+    Rejected,
+    _build,
+    _Cells,
+    _enum,
+    _hours,
+    _lang,
+    _nis,
+    _shape,
+    _text,
+    settle_groups,
+)
 
 __all__ = ["KINDS", "Conversion", "Problem", "Progress", "Rejected", "convert", "rejects_csv"]
 
@@ -353,34 +365,11 @@ def _partnership(rows: Iterable[Row], columns: ColumnMap, settings: Mapping[str,
             cells.problems.append(shape)
         key = cells.get("convention", _text) or f"row-{row.number}"
         groups.setdefault(key, []).append(cells)
-    documents: list[PartnershipConvention] = []
-    xml: list[bytes] = []
-    rejected: list[Rejected] = []
-    for key, group in groups.items():
-        document = _convention(group, key)
-        data = _to_xml(group[0], document) if document is not None else None
-        if document is not None and data is not None:
-            documents.append(document)
-            xml.append(data)
-            continue
-        for cells in group:
-            problems = tuple(cells.problems) or (Problem(
-                cells.row.sheet, cells.row.number, None, None, Text(
-                    fr=f"rejetée avec la convention {key} (voir ses autres lignes)",
-                    nl=f"geweigerd samen met overeenkomst {key} (zie haar andere rijen)",
-                    en=f"rejected with convention {key} (see its other rows)")),)
-            rejected.append(Rejected(cells.row, problems))
+    documents, xml, rejected = settle_groups(
+        groups, lambda group, key: _convention(list(group), key),
+        Text(fr="la convention", nl="overeenkomst", en="convention"))
     return documents, xml, rejected, read
 
-
-def _to_xml(cells: _Cells, document: object) -> bytes | None:
-    try:
-        return to_xml(document)
-    except CpasError as exc:
-        cells.problem(None, None, Text(fr=f"XML refusé par le schéma : {exc}",
-                                       nl=f"XML geweigerd door het schema: {exc}",
-                                       en=f"XML refused by the schema: {exc}"))
-        return None
 
 
 # --- entry point --------------------------------------------------------------------------------

@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -58,13 +58,11 @@ import attrs
 from ...sdk.documents import bilan as bilan_doc
 from ...sdk.documents import piis as piis_doc
 from ...sdk.documents import subsidy as subsidy_doc
-from ...sdk.errors import CpasError
 from ...sdk.lifedomains import DEFAULT_LIFE_DOMAINS
 from ...sdk.money import Money
 from ...sdk.parties import Cpas, Person, SocialWorker
 from ...sdk.periods import DateRange
 from ...sdk.text import Text
-from ..xml.documents import to_xml
 from .columns import ColumnMap
 from .numbers import (
     CellError,
@@ -82,7 +80,7 @@ from .numbers import (
     parse_text,
 )
 from .reading import Row
-from .rows import Problem, Rejected, _build, _Cells, _enum, _lang, _nis, _text
+from .rows import Problem, Rejected, _build, _Cells, _enum, _lang, _nis, _text, settle_groups
 
 __all__ = ["GROUP_KINDS", "GroupKind", "convert_groups"]
 
@@ -426,15 +424,6 @@ def _disagreements(group: list[_Cells], fields: Iterable[str]) -> None:
                     en=f"differs from row {first.row.number} of the same document"))
 
 
-def _to_xml(cells: _Cells, document: object) -> bytes | None:
-    try:
-        return to_xml(document)
-    except CpasError as exc:
-        cells.problem(None, None, Text(fr=f"XML refusé par le schéma : {exc}",
-                                       nl=f"XML geweigerd door het schema: {exc}",
-                                       en=f"XML refused by the schema: {exc}"))
-        return None
-
 
 def convert_groups(kind: GroupKind, rows: Iterable[Row], columns: ColumnMap,
                    settings: Mapping[str, CellValue],
@@ -451,22 +440,9 @@ def convert_groups(kind: GroupKind, rows: Iterable[Row], columns: ColumnMap,
             cells.problems.append(shape)
         key = cells.get(kind.key, _text) or f"row-{row.number}"
         groups.setdefault(key, []).append(cells)
-    documents: list[Any] = []
-    xml: list[bytes] = []
-    rejected: list[Rejected] = []
-    for key, group in groups.items():
-        _disagreements(group, kind.document_fields)
-        document = None if any(c.problems for c in group) else kind.build(group, key)
-        data = _to_xml(group[0], document) if document is not None else None
-        if document is not None and data is not None:
-            documents.append(document)
-            xml.append(data)
-            continue
-        for cells in group:
-            problems = tuple(cells.problems) or (Problem(
-                cells.row.sheet, cells.row.number, None, None, Text(
-                    fr=f"rejetée avec {kind.noun.get('fr')} {key} (voir ses autres lignes)",
-                    nl=f"geweigerd samen met {kind.noun.get('nl')} {key} (zie de andere rijen)",
-                    en=f"rejected with {kind.noun.get('en')} {key} (see its other rows)")),)
-            rejected.append(Rejected(cells.row, problems))
+    def build(group: Sequence[_Cells], key: str) -> Any:
+        _disagreements(list(group), kind.document_fields)
+        return None if any(c.problems for c in group) else kind.build(list(group), key)
+
+    documents, xml, rejected = settle_groups(groups, build, kind.noun)
     return documents, xml, rejected, read

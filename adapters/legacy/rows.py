@@ -7,7 +7,7 @@ shown: a NISS is masked) and why, in FR, NL and EN.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -17,6 +17,7 @@ from ...sdk.errors import CpasError, InvalidNisCode
 from ...sdk.identifiers import NisCode, mask_niss
 from ...sdk.privacy import mask_niss_in
 from ...sdk.text import LANGS, Lang, Text
+from ..xml.documents import to_xml
 from .columns import ColumnMap
 from .numbers import CellError, CellValue, is_blank, parse_decimal, parse_enum, parse_text
 from .reading import Row
@@ -216,3 +217,44 @@ def _enum(kind: type[Any]) -> Callable[[CellValue], Any]:
     def parse(value: CellValue) -> Any:
         return parse_enum(kind, value)
     return parse
+
+
+def _to_xml(cells: _Cells, document: object) -> bytes | None:
+    """The document's XML, or ``None`` with the schema's refusal noted on ``cells``."""
+    try:
+        return to_xml(document)
+    except CpasError as exc:
+        cells.problem(None, None, Text(fr=f"XML refusé par le schéma : {exc}",
+                                       nl=f"XML geweigerd door het schema: {exc}",
+                                       en=f"XML refused by the schema: {exc}"))
+        return None
+
+
+def settle_groups(
+    groups: Mapping[str, Sequence[_Cells]], build: Callable[[Sequence[_Cells], str], Any],
+    noun: Text,
+) -> tuple[list[Any], list[bytes], list[Rejected]]:
+    """Build one document per group of rows; a group that fails is rejected whole.
+
+    ``build(rows, key)`` returns the document or ``None`` (its problems noted on the
+    rows). Each row of a rejected group is reported with its own problems, or as
+    rejected together with ``noun`` ``key`` ("la convention SO-1").
+    """
+    documents: list[Any] = []
+    xml: list[bytes] = []
+    rejected: list[Rejected] = []
+    for key, group in groups.items():
+        document = build(group, key)
+        data = _to_xml(group[0], document) if document is not None else None
+        if document is not None and data is not None:
+            documents.append(document)
+            xml.append(data)
+            continue
+        for cells in group:
+            problems = tuple(cells.problems) or (Problem(
+                cells.row.sheet, cells.row.number, None, None, Text(
+                    fr=f"rejetée avec {noun.get('fr')} {key} (voir ses autres lignes)",
+                    nl=f"geweigerd samen met {noun.get('nl')} {key} (zie de andere rijen)",
+                    en=f"rejected with {noun.get('en')} {key} (see its other rows)")),)
+            rejected.append(Rejected(cells.row, problems))
+    return documents, xml, rejected
