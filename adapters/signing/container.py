@@ -56,6 +56,7 @@ __all__ = [
     "ContainerWriter",
     "Progress",
     "ProgressSteps",
+    "check_entries",
     "check_entry_name",
     "extract_all",
     "manifest_bytes",
@@ -199,6 +200,53 @@ def check_entry_name(name: str) -> None:
             raise UnsafeContainer(f"entry {shown!r}: '..' in path (zip slip)")
         if segment in ("", "."):
             raise UnsafeContainer(f"entry {shown!r}: empty or '.' path segment")
+
+
+def check_entries(infos: list[zipfile.ZipInfo], limits: ContainerLimits, *,
+                  unsafe: type[Exception] = UnsafeContainer,
+                  check_name: Callable[[str], None] = check_entry_name,
+                  ) -> dict[str, zipfile.ZipInfo]:
+    """The safety checks of a zip's entries, before anything is read from them.
+
+    Refuses (raising ``unsafe``): too many entries, unsafe names, duplicate names
+    (also when they differ only in case), encrypted entries, symbolic links,
+    compression methods other than stored and deflated, and zip bombs (entry size,
+    compression ratio and total size). Returns the file entries by name (folders
+    left out). Used for ASiC-E containers and e-Box packages alike.
+    """
+    if len(infos) > limits.max_entries:
+        raise unsafe(f"more than {limits.max_entries} entries")
+    seen: dict[str, zipfile.ZipInfo] = {}
+    folded: set[str] = set()
+    total = 0
+    for info in infos:
+        name = info.filename
+        check_name(name)
+        if name in seen:
+            raise unsafe(f"entry {name!r} appears twice (duplicate entry names)")
+        if name.casefold() in folded:
+            raise unsafe(f"entry {name!r} appears twice: it differs from another only in case")
+        folded.add(name.casefold())
+        if info.flag_bits & 0x1:
+            raise unsafe(f"entry {name!r} is encrypted")
+        if info.create_system == 3 and stat.S_ISLNK(info.external_attr >> 16):
+            raise unsafe(f"entry {name!r} is a symbolic link")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise unsafe(f"entry {name!r}: compression method {info.compress_type} "
+                         "not accepted")
+        if info.file_size > limits.max_entry_bytes:
+            raise unsafe(f"entry {name!r} is larger than {limits.max_entry_bytes} bytes "
+                         "uncompressed (zip bomb?)")
+        if (info.file_size > limits.ratio_floor
+                and info.file_size > limits.max_ratio * max(info.compress_size, 1)):
+            raise unsafe(f"entry {name!r} has a compression ratio above {limits.max_ratio} "
+                         "(zip bomb?)")
+        total += info.file_size
+        if total > limits.max_total_bytes:
+            raise unsafe(f"more than {limits.max_total_bytes} bytes uncompressed in total "
+                         "(zip bomb?)")
+        seen[name] = info
+    return {n: i for n, i in seen.items() if not n.endswith("/")}
 
 
 # --------------------------------------------------------------------------- manifest
@@ -392,42 +440,9 @@ class ContainerReader:
     # -- structure
     def _check(self) -> dict[str, zipfile.ZipInfo]:
         infos = self._zip.infolist()
-        limits = self.limits
-        if len(infos) > limits.max_entries:
-            raise UnsafeContainer(f"more than {limits.max_entries} entries")
-        seen: dict[str, zipfile.ZipInfo] = {}
-        folded: set[str] = set()
-        total = 0
-        for info in infos:
-            name = info.filename
-            check_entry_name(name)
-            if name in seen:
-                raise UnsafeContainer(f"entry {name!r} appears twice (duplicate entry names)")
-            if name.casefold() in folded:
-                raise UnsafeContainer(f"entry {name!r} differs from another only in case")
-            folded.add(name.casefold())
-            if info.flag_bits & 0x1:
-                raise UnsafeContainer(f"entry {name!r} is encrypted")
-            mode = info.external_attr >> 16
-            if info.create_system == 3 and stat.S_ISLNK(mode):
-                raise UnsafeContainer(f"entry {name!r} is a symbolic link")
-            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-                raise UnsafeContainer(f"entry {name!r}: compression method "
-                                      f"{info.compress_type} not accepted")
-            if info.file_size > limits.max_entry_bytes:
-                raise UnsafeContainer(f"entry {name!r} is larger than "
-                                      f"{limits.max_entry_bytes} bytes uncompressed (zip bomb?)")
-            if (info.file_size > limits.ratio_floor
-                    and info.file_size > limits.max_ratio * max(info.compress_size, 1)):
-                raise UnsafeContainer(f"entry {name!r} has a compression ratio above "
-                                      f"{limits.max_ratio} (zip bomb?)")
-            total += info.file_size
-            if total > limits.max_total_bytes:
-                raise UnsafeContainer(f"more than {limits.max_total_bytes} bytes uncompressed "
-                                      "in total (zip bomb?)")
-            seen[name] = info
+        checked = check_entries(infos, self.limits)
         self._check_mimetype(infos)
-        return {n: i for n, i in seen.items() if not n.endswith("/")}
+        return checked
 
     def _check_mimetype(self, infos: list[zipfile.ZipInfo]) -> None:
         if not infos or infos[0].filename != MIMETYPE_ENTRY:

@@ -73,6 +73,7 @@ from .container import (
     ContainerReader,
     Progress,
     ProgressSteps,
+    check_entries,
     check_entry_name,
 )
 from .errors import SigningError
@@ -598,38 +599,7 @@ class _ZipSource(_Source):
     @staticmethod
     def _check(infos: list[zipfile.ZipInfo], limits: ContainerLimits,
                ) -> dict[str, zipfile.ZipInfo]:
-        if len(infos) > limits.max_entries:
-            raise UnsafePackage(f"more than {limits.max_entries} entries")
-        seen: dict[str, zipfile.ZipInfo] = {}
-        folded: set[str] = set()
-        total = 0
-        for info in infos:
-            name = info.filename
-            _safe_name(name)
-            if name in seen or name.casefold() in folded:
-                raise UnsafePackage(f"entry {name!r} appears twice (duplicate entry names, "
-                                    "maybe differing only in case)")
-            folded.add(name.casefold())
-            if info.flag_bits & 0x1:
-                raise UnsafePackage(f"entry {name!r} is encrypted")
-            if info.create_system == 3 and stat.S_ISLNK(info.external_attr >> 16):
-                raise UnsafePackage(f"entry {name!r} is a symbolic link")
-            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-                raise UnsafePackage(f"entry {name!r}: compression method "
-                                    f"{info.compress_type} not accepted")
-            if info.file_size > limits.max_entry_bytes:
-                raise UnsafePackage(f"entry {name!r} is larger than {limits.max_entry_bytes} "
-                                    "bytes uncompressed (zip bomb?)")
-            if (info.file_size > limits.ratio_floor
-                    and info.file_size > limits.max_ratio * max(info.compress_size, 1)):
-                raise UnsafePackage(f"entry {name!r} has a compression ratio above "
-                                    f"{limits.max_ratio} (zip bomb?)")
-            total += info.file_size
-            if total > limits.max_total_bytes:
-                raise UnsafePackage(f"more than {limits.max_total_bytes} bytes uncompressed in "
-                                    "total (zip bomb?)")
-            seen[name] = info
-        return {n: i for n, i in seen.items() if not n.endswith("/")}
+        return check_entries(infos, limits, unsafe=UnsafePackage, check_name=_safe_name)
 
     def open(self, name: str) -> IO[bytes]:
         return self._zip.open(self._infos[name])
