@@ -430,8 +430,8 @@ def _read_own_xml(name: str, data: bytes) -> tuple[Any, bool] | None:
     file again and gives its findings, with lines and paths, as before.
 
     The flag says whether the input's bytes may be written out as they are:
-    they are UTF-8 (no byte-order mark) and hold only the document, no comment
-    or processing instruction. The document was read from those bytes, so
+    they are UTF-8 XML 1.0 (no byte-order mark) and hold only the document: no
+    comment, processing instruction, attribute or other namespace declaration. The document was read from those bytes, so
     reading them back gives it again (``from_xml(data) == document``); and a
     signer gets exactly what the vendor sent. Other inputs are re-serialised
     with :func:`~cpas.adapters.xml.documents.to_xml`.
@@ -455,9 +455,18 @@ def _read_own_xml(name: str, data: bytes) -> tuple[Any, bool] | None:
     except Exception:  # the adapter's read gives the finding (or its own failure)
         return None
     encoding = (tree.docinfo.encoding or "").upper()
-    plain = (encoding in ("UTF-8", "UTF8") and not data.startswith(_UTF8_BOM)
-             and not _NOT_DOCUMENT(tree))
+    plain = (encoding in ("UTF-8", "UTF8") and tree.docinfo.xml_version == "1.0"
+             and not data.startswith(_UTF8_BOM) and not _NOT_DOCUMENT(tree)
+             and _only_the_document(root, kind.namespace))
     return document, plain
+
+
+def _only_the_document(root: etree._Element, namespace: str) -> bool:
+    """No attribute (``xsi:schemaLocation``…) and no namespace but the document's, anywhere:
+    such extras are valid for the schema but are not part of the document, so bytes
+    holding them are re-serialised rather than passed on."""
+    expected = {None: namespace}
+    return all(not element.attrib and element.nsmap == expected for element in root.iter())
 
 
 def _evaluate(name: str, data: bytes, discovery: Discovery, today: dt.date | None) -> _Verdict:

@@ -81,7 +81,9 @@ def test_valid_own_xml_is_parsed_once_and_not_reserialised(
     assert sorted(parses) == ["reimbursement.xml", "subsidy.xml"]
 
 
-@pytest.mark.parametrize("change", ["comment", "instruction", "latin-1", "bom"])
+@pytest.mark.parametrize("change", ["comment", "instruction", "latin-1", "bom",
+                                    "schema-location", "extra-namespace", "nested-namespace",
+                                    "xml-1.1"])
 def test_input_with_more_than_the_document_is_reserialised(tmp_path: Path,
                                                            change: str) -> None:
     """Comments, processing instructions, another encoding or a byte-order mark are not
@@ -95,6 +97,19 @@ def test_input_with_more_than_the_document_is_reserialised(tmp_path: Path,
         "latin-1": (b'<?xml version="1.0" encoding="ISO-8859-1"?>\n'
                     + body.decode("utf-8").encode("iso-8859-1")),
         "bom": b"\xef\xbb\xbf" + canonical,
+        # Valid for the schema, but not part of the document: a vendor URL, a namespace
+        # whose name could carry anything, a redundant declaration further down.
+        "schema-location": canonical.replace(
+            b'<piis xmlns="urn:be:cpas-sdk:piis:1">',
+            b'<piis xmlns="urn:be:cpas-sdk:piis:1" xmlns:xsi="http://www.w3.org/2001/'
+            b'XMLSchema-instance" xsi:schemaLocation="urn:x http://vendor.example/p.xsd">', 1),
+        "extra-namespace": canonical.replace(
+            b'<piis xmlns="urn:be:cpas-sdk:piis:1">',
+            b'<piis xmlns="urn:be:cpas-sdk:piis:1" xmlns:vendor="urn:vendor:x">', 1),
+        "nested-namespace": canonical.replace(
+            b"<beneficiary>", b'<beneficiary xmlns:vendor="urn:vendor:x">', 1),
+        "xml-1.1": canonical.replace(b"version='1.0'", b"version='1.1'", 1).replace(
+            b'version="1.0"', b'version="1.1"', 1),
     }[change]
     assert data != canonical
     _drop(tmp_path / "in", "piis.xml", data)
