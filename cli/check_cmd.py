@@ -14,7 +14,7 @@ from cpas.adapters.xml.checking import CheckResult, check_file
 from cpas.sdk.text import Lang, Text
 
 from .exitcodes import ExitCode, fail
-from .options import FORMAT_OPTION, LANG_OPTION, default_lang, for_people, progress_for
+from .options import FORMAT_OPTION, LANG_OPTION, bar_closed, default_lang, for_people, progress_for
 
 __all__ = ["check_command"]
 
@@ -89,7 +89,8 @@ def check_command(files: tuple[Path, ...], today: dt.datetime | None, max_errors
     for path in files:
         bar = progress_for(str(path), fmt, terminal=terminal)
         try:
-            result = check_file(path, today=day, max_errors=max_errors, progress=bar)
+            with bar_closed(bar):
+                result = check_file(path, today=day, max_errors=max_errors, progress=bar)
         except OSError as exc:
             reason = exc.strerror or str(exc)
             exit_code = ExitCode.IO_ERROR
@@ -97,9 +98,6 @@ def check_command(files: tuple[Path, ...], today: dt.datetime | None, max_errors
             if fmt == "text":
                 click.echo(_UNREADABLE.format(file=path, reason=reason).get(lang), err=True)
             continue
-        finally:
-            if bar is not None:
-                bar.close()
         if not result.ok and exit_code is ExitCode.OK:
             exit_code = ExitCode.INVALID
         rows.append(result.to_dict(lang))

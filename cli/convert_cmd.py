@@ -17,7 +17,14 @@ from cpas.adapters.legacy.reading import LegacyFileError
 from cpas.sdk.text import Lang, Text
 
 from .exitcodes import ExitCode, fail
-from .options import FORMAT_OPTION, LANG_OPTION, default_lang, progress_for, wants_progress
+from .options import (
+    FORMAT_OPTION,
+    LANG_OPTION,
+    bar_closed,
+    default_lang,
+    progress_for,
+    wants_progress,
+)
 
 __all__ = ["convert_command"]
 
@@ -154,12 +161,13 @@ def convert_command(source: str, kind: str, output: str, profile: Path | None,
 
     bar = progress_for(source, fmt)
     try:
-        data = _input(source)
-        loaded = Profile.load(profile) if profile is not None else None
-        result = convert(data, kind, profile=loaded, settings=_settings(settings),
-                         encoding=encoding,
-                         delimiter=_DELIMITERS[delimiter] if delimiter else None, sheet=sheet,
-                         name=source if source == "-" else Path(source).name, progress=bar)
+        with bar_closed(bar):
+            data = _input(source)
+            loaded = Profile.load(profile) if profile is not None else None
+            result = convert(data, kind, profile=loaded, settings=_settings(settings),
+                             encoding=encoding,
+                             delimiter=_DELIMITERS[delimiter] if delimiter else None, sheet=sheet,
+                             name=source if source == "-" else Path(source).name, progress=bar)
     except OSError as exc:
         click.echo(f"cpas convert: {source}: {exc.strerror or exc}", err=True)
         fail(ExitCode.IO_ERROR)
@@ -170,9 +178,6 @@ def convert_command(source: str, kind: str, output: str, profile: Path | None,
         else:
             click.echo(f"cpas convert: {source}: {exc.reason.get(lang)}", err=True)
         fail(ExitCode.INVALID)
-    finally:
-        if bar is not None:
-            bar.close()
     for item in result.rejected:
         for problem in item.problems:
             say(problem.render(lang))

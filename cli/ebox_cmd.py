@@ -40,7 +40,7 @@ from cpas.sdk.privacy import mask_niss_in
 from cpas.sdk.text import Lang, Text
 
 from .exitcodes import ExitCode, fail
-from .options import FORMAT_OPTION, LANG_OPTION, default_lang, progress_for
+from .options import FORMAT_OPTION, LANG_OPTION, bar_closed, default_lang, progress_for
 
 __all__ = ["ebox"]
 
@@ -261,22 +261,20 @@ def pack_command(containers: tuple[Path, ...], output: Path, recipient_kbo: Kbo 
     at = _at(at_text)
     bar = progress_for(str(output), fmt)
     try:
-        recipient = (Recipient.enterprise(who) if kind == "--recipient-kbo"
-                     else Recipient.citizen(who))
-        message = Message(recipient, sender=sender_kbo, message_type_id=message_type,
-                          subject=subject, language=option[-2:], body=body,
-                          sender_application_id=sender_application_id, business_data=pairs)
-        written = pack(output, containers, message, trust=load_trust(trust), at=at,
-                       created_at=when, names=names or None, progress=bar)
+        with bar_closed(bar):
+            recipient = (Recipient.enterprise(who) if kind == "--recipient-kbo"
+                         else Recipient.citizen(who))
+            message = Message(recipient, sender=sender_kbo, message_type_id=message_type,
+                              subject=subject, language=option[-2:], body=body,
+                              sender_application_id=sender_application_id, business_data=pairs)
+            written = pack(output, containers, message, trust=load_trust(trust), at=at,
+                           created_at=when, names=names or None, progress=bar)
     except PackageRefused as exc:
         fail(_EXIT[exc.status], str(exc))
     except (PackageError, SigningError) as exc:
         fail(ExitCode.INVALID, mask_niss_in(str(exc)))
     except OSError as exc:
         fail(ExitCode.IO_ERROR, f"{exc.filename or ''}: {exc.strerror or exc}")
-    finally:
-        if bar is not None:
-            bar.close()
     if fmt == "json":
         click.echo(json.dumps({"package": str(written), "recipient": recipient.shown(),
                                "attachments": [str(c) for c in containers]},
@@ -301,14 +299,12 @@ def verify_command(package: Path, trust: tuple[Path, ...], at_text: str | None, 
     at = _at(at_text)
     bar = progress_for(str(package), fmt)
     try:
-        result = verify_package(package, load_trust(trust), at, progress=bar)
+        with bar_closed(bar):
+            result = verify_package(package, load_trust(trust), at, progress=bar)
     except SigningError as exc:
         fail(ExitCode.INVALID, str(exc))
     except OSError as exc:
         fail(ExitCode.IO_ERROR, f"{exc.filename or ''}: {exc.strerror or exc}")
-    finally:
-        if bar is not None:
-            bar.close()
     _show(result, fmt, lang)
     code = _EXIT[result.status]
     if code is not ExitCode.OK:
@@ -334,17 +330,15 @@ def unpack_command(package: Path, output: Path, trust: tuple[Path, ...], at_text
     at = _at(at_text)
     bar = progress_for(str(package), fmt)
     try:
-        folder, result = unpack(package, output, load_trust(trust) if trust else None, at,
-                                progress=bar)
+        with bar_closed(bar):
+            folder, result = unpack(package, output, load_trust(trust) if trust else None, at,
+                                    progress=bar)
     except PackageRefused as exc:
         fail(_EXIT[exc.status], str(exc))
     except (PackageError, SigningError) as exc:
         fail(ExitCode.INVALID, str(exc))
     except OSError as exc:
         fail(ExitCode.IO_ERROR, f"{exc.filename or ''}: {exc.strerror or exc}")
-    finally:
-        if bar is not None:
-            bar.close()
     if fmt == "json":
         data = result.to_dict()
         data["unpacked_into"] = str(folder)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import IO, Any
 
@@ -18,6 +19,7 @@ __all__ = [
     "LANG_OPTION",
     "LateProgressBar",
     "ProgressBar",
+    "bar_closed",
     "default_lang",
     "for_people",
     "progress_for",
@@ -128,3 +130,14 @@ def progress_for(label: str, fmt: str, *, terminal: bool | None = None,
     if fmt != "text" or not (for_people() if terminal is None else terminal):
         return None
     return LateProgressBar(label, delay=delay)
+
+
+@contextmanager
+def bar_closed(bar: LateProgressBar | None) -> Iterator[None]:
+    """Close ``bar`` when the block ends, before any ``except`` around the block prints
+    an error (so the message does not land on the bar's line)."""
+    try:
+        yield
+    finally:
+        if bar is not None:
+            bar.close()

@@ -40,7 +40,7 @@ from cpas.adapters.signing.verify import (
 from cpas.sdk.parties import SignerRole
 
 from .exitcodes import ExitCode, fail
-from .options import FORMAT_OPTION, progress_for
+from .options import FORMAT_OPTION, bar_closed, progress_for
 
 __all__ = ["sign_command", "verify_command"]
 
@@ -179,7 +179,7 @@ def sign_command(document: Path | None, annexes: tuple[Path, ...], key: Path | N
             provider = HttpTimestampProvider(tsa_url, timeout=tsa_timeout)
         # After the prompts: the bar must not cut into a password or PIN prompt.
         bar = progress_for(str(add_to or document), fmt)
-        try:
+        with bar_closed(bar):
             if add_to is not None:
                 anchors = load_trust(trust)
                 written = add_signature(add_to, key=signing_key, role=SignerRole(role),
@@ -191,9 +191,6 @@ def sign_command(document: Path | None, annexes: tuple[Path, ...], key: Path | N
                                    annexes=annexes, timestamp=provider, progress=bar)
             else:  # pragma: no cover - excluded by the checks above
                 raise click.UsageError("nothing to sign")
-        finally:
-            if bar is not None:
-                bar.close()
     except TsaUnreachable as exc:
         fail(ExitCode.IO_ERROR, str(exc))
     except SigningError as exc:
@@ -269,17 +266,15 @@ def verify_command(container: Path, trust: tuple[Path, ...], at_text: str | None
     at = _parse_time(at_text)
     bar = progress_for(str(container), fmt)
     try:
-        anchors = load_trust(trust)
-        result = verify(container, anchors, at,
-                        tsa_trust=load_trust(tsa_trust) if tsa_trust else None,
-                        crls=load_crls(crl_files), progress=bar)
+        with bar_closed(bar):
+            anchors = load_trust(trust)
+            result = verify(container, anchors, at,
+                            tsa_trust=load_trust(tsa_trust) if tsa_trust else None,
+                            crls=load_crls(crl_files), progress=bar)
     except SigningError as exc:
         fail(ExitCode.INVALID, str(exc))
     except OSError as exc:
         fail(ExitCode.IO_ERROR, f"{exc.filename or ''}: {exc.strerror or exc}")
-    finally:
-        if bar is not None:
-            bar.close()
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:

@@ -234,3 +234,26 @@ def test_on_a_terminal_the_bar_is_fed(files: _Files, tmp_path: Path,
         label = args[1] if args[0] != "ebox" else (
             args[4] if args[1] == "pack" else args[2])
         assert label in result.stderr, (args, result.stderr)
+
+
+def test_bar_is_closed_before_an_error_is_reported() -> None:
+    """An error raised while the bar runs is printed after the bar is closed, so the
+    message never lands on the bar's line."""
+    from cpas.cli.options import LateProgressBar, bar_closed
+
+    events: list[str] = []
+
+    class _Bar(LateProgressBar):
+        def close(self) -> None:
+            events.append("closed")
+
+    bar = _Bar("file.xml", delay=0.0)
+    try:
+        with bar_closed(bar):
+            raise OSError("disk gone")
+    except OSError:
+        events.append("reported")
+    assert events == ["closed", "reported"]
+    with bar_closed(None):  # no bar (pipe, JSON, CI): nothing to close
+        events.append("worked")
+    assert events[-1] == "worked"
