@@ -431,9 +431,10 @@ def _read_own_xml(name: str, data: bytes) -> tuple[Any, bool] | None:
 
     The flag says whether the input's bytes may be written out as they are:
     they are UTF-8 XML 1.0 (no byte-order mark) and hold only the document: no
-    comment, processing instruction, attribute or other namespace declaration. The document was read from those bytes, so
-    reading them back gives it again (``from_xml(data) == document``); and a
-    signer gets exactly what the vendor sent. Other inputs are re-serialised
+    comment, processing instruction, attribute or other namespace declaration.
+    The document was read from those bytes, so reading them back gives it
+    again (``from_xml(data) == document``); and a signer gets exactly what the
+    vendor sent. Other inputs are re-serialised
     with :func:`~cpas.adapters.xml.documents.to_xml`.
     """
     try:
