@@ -143,6 +143,21 @@ def _code_set(ctx: Context, key: str) -> Callable[[Period], frozenset[int] | Non
     return _per_month(compute)
 
 
+def _form_b_codes(ctx: Context) -> Callable[[Period], frozenset[int] | None]:
+    """Per month: the form-B PIIS codes in force (table ``piis.form_b_code.<code>``),
+    ``None`` when none is."""
+    p = ctx.parameters
+    prefix = "piis.form_b_code."
+    known = p.keys()  # Parameters is not a mapping: keys() is its listing
+    keys = [(int(key[len(prefix):]), key) for key in known
+            if key.startswith(prefix) and key[len(prefix):].isdigit()]
+
+    def compute(day: dt.date) -> frozenset[int] | None:
+        return frozenset(code for code, key in keys if p.in_force(key, day)) or None
+
+    return _per_month(compute)
+
+
 # --- Rules fed line by line -------------------------------------------------------------------
 
 
@@ -596,14 +611,15 @@ class PiisCodeValid(LineRule):
     """The PIIS code of a loi DIS line is one in force in the line's month.
 
     Codes 1–7 until 31 Oct 2016; 8, 9, 10, 11 from 1 Nov 2016; 12, 15, 16
-    (community service) abolished 1 Oct 2018 (parameter
-    ``reimbursement.dis.piis_codes``). Months with no code table are not checked.
+    (community service) abolished 1 Oct 2018 (the dated table
+    ``piis.form_b_code.<code>``, shared with the PIIS rules). Months with no code in
+    force are not checked.
     domain.md, "PIIS" (codes on the revenu d'intégration form B).
     """
 
     def __init__(self, form: FormStart, ctx: Context) -> None:
         super().__init__(form, ctx)
-        self._valid = _last_month(_code_set(ctx, "reimbursement.dis.piis_codes"))
+        self._valid = _last_month(_form_b_codes(ctx))
 
     @property
     def active(self) -> bool:
