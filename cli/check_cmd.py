@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -14,7 +12,8 @@ from cpas.adapters.xml.checking import CheckResult, check_file
 from cpas.sdk.text import Lang, Text
 
 from .exitcodes import ExitCode, fail
-from .options import FORMAT_OPTION, LANG_OPTION, bar_closed, default_lang, for_people, progress_for
+from .options import FORMAT_OPTION, LANG_OPTION, default_lang, for_people
+from .perfile import report_per_file
 
 __all__ = ["check_command"]
 
@@ -30,8 +29,6 @@ _SCHEMA = Text(fr=" (schéma non respecté : règles non vérifiées)",
 _LINES = Text(fr=" ({count} lignes)", nl=" ({count} lijnen)", en=" ({count} lines)")
 _STOPPED = Text(fr=" ; vérification arrêtée avant la fin", nl="; controle vóór het einde gestopt",
                 en="; checking stopped before the end")
-_UNREADABLE = Text(fr="{file} : illisible : {reason}", nl="{file}: onleesbaar: {reason}",
-                   en="{file}: cannot be read: {reason}")
 
 
 _on_terminal = for_people
@@ -83,30 +80,9 @@ def check_command(files: tuple[Path, ...], today: dt.datetime | None, max_errors
     """
     lang = lang or default_lang()
     day = today.date() if today is not None else None
-    terminal = _on_terminal(sys.stderr)
-    exit_code = ExitCode.OK
-    rows: list[dict[str, Any]] = []
-    for path in files:
-        bar = progress_for(str(path), fmt, terminal=terminal)
-        try:
-            with bar_closed(bar):
-                result = check_file(path, today=day, max_errors=max_errors, progress=bar)
-        except OSError as exc:
-            reason = exc.strerror or str(exc)
-            exit_code = ExitCode.IO_ERROR
-            rows.append({"source": str(path), "ok": False, "io_error": reason})
-            if fmt == "text":
-                click.echo(_UNREADABLE.format(file=path, reason=reason).get(lang), err=True)
-            continue
-        if not result.ok and exit_code is ExitCode.OK:
-            exit_code = ExitCode.INVALID
-        rows.append(result.to_dict(lang))
-        if fmt == "text":
-            for finding in result.findings:
-                click.echo(finding.render(lang))
-            click.echo(_summary(result, lang))
-    if fmt == "json":
-        click.echo(json.dumps({"ok": exit_code is ExitCode.OK, "files": rows},
-                              ensure_ascii=False, indent=2))
+    exit_code = report_per_file(
+        files, lambda path, bar: check_file(path, today=day, max_errors=max_errors,
+                                            progress=bar),
+        _summary, fmt=fmt, lang=lang, terminal=_on_terminal(sys.stderr))
     if exit_code is not ExitCode.OK:
         fail(exit_code)
