@@ -11,8 +11,9 @@ takes them from an environment variable, a file (first line) or a prompt.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -22,6 +23,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509 import verification
 
 from .errors import KeyLoadError
 
@@ -32,6 +34,7 @@ __all__ = [
     "KeyLike",
     "PrivateKey",
     "SigningKey",
+    "chain_to_anchors",
     "load_pem",
     "load_pkcs12",
     "read_password",
@@ -189,3 +192,18 @@ def read_password(*, env: str | None = None, file: str | os.PathLike[str] | None
     if prompt is not None:
         return prompt().encode("utf-8")
     return None
+
+
+def chain_to_anchors(leaf: x509.Certificate, intermediates: Iterable[x509.Certificate],
+                     trust: Iterable[x509.Certificate], when: dt.datetime,
+                     ) -> list[x509.Certificate]:
+    """The path from ``leaf`` through ``intermediates`` to one of the ``trust`` anchors
+    at ``when`` (RFC 5280 path validation by cryptography; key usages are checked by the
+    callers, hence the permissive end-entity policy). Raises
+    ``cryptography.x509.verification.VerificationError`` when there is none."""
+    builder = (verification.PolicyBuilder()
+               .store(verification.Store(list(trust)))
+               .time(when)
+               .extension_policies(ee_policy=verification.ExtensionPolicy.permit_all(),
+                                   ca_policy=verification.ExtensionPolicy.webpki_defaults_ca()))
+    return list(builder.build_client_verifier().verify(leaf, list(intermediates)).chain)

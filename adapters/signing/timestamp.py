@@ -41,6 +41,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from ...sdk.privacy import mask_niss_in
 from .errors import TimestampError, TsaUnreachable
+from .keys import chain_to_anchors
 
 __all__ = [
     "HASHES",
@@ -276,13 +277,8 @@ def _tsa_reasons(leaf: x509.Certificate, others: Sequence[x509.Certificate],
         reasons.append("the TSA certificate has no extended key usage timeStamping")
     if not trust:
         return [*reasons, "no trust anchor was given for the TSA"]
-    builder = (verification.PolicyBuilder()
-               .store(verification.Store(list(trust)))
-               .time(when)
-               .extension_policies(ee_policy=verification.ExtensionPolicy.permit_all(),
-                                   ca_policy=verification.ExtensionPolicy.webpki_defaults_ca()))
     try:
-        verified = builder.build_client_verifier().verify(leaf, list(others))
+        chain = chain_to_anchors(leaf, others, trust, when)
     except verification.VerificationError as exc:
         reasons.append(f"the TSA certificate {_name(leaf.subject)} does not chain "
                        f"to the given trust anchors at {when.isoformat()}: {exc}")
@@ -290,7 +286,7 @@ def _tsa_reasons(leaf: x509.Certificate, others: Sequence[x509.Certificate],
     if crls:
         from .verify import revocation_reasons
 
-        reasons.extend(revocation_reasons(verified.chain, crls, when))
+        reasons.extend(revocation_reasons(chain, crls, when))
     return reasons
 
 

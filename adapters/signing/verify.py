@@ -65,7 +65,7 @@ from .container import (
 )
 from .endorsement import parse_endorsement
 from .errors import ContainerError
-from .keys import ECDSA_SHA256, ECDSA_SHA384, RSA_SHA256
+from .keys import ECDSA_SHA256, ECDSA_SHA384, RSA_SHA256, chain_to_anchors
 from .policy import SigningPolicy, policy_for
 from .xades import InvalidSignatureFile, ParsedSignature, parse_signature
 
@@ -301,13 +301,8 @@ def _trust_reasons(leaf: x509.Certificate, others: Sequence[x509.Certificate],
     if not trust:
         reasons.append("no trust anchor was given")
         return reasons
-    builder = (verification.PolicyBuilder()
-               .store(verification.Store(list(trust)))
-               .time(when)
-               .extension_policies(ee_policy=verification.ExtensionPolicy.permit_all(),
-                                   ca_policy=verification.ExtensionPolicy.webpki_defaults_ca()))
     try:
-        verified = builder.build_client_verifier().verify(leaf, list(others))
+        chain = chain_to_anchors(leaf, others, trust, when)
     except verification.VerificationError as exc:
         if not reasons:
             reasons.append(f"certificate {_name(leaf.issuer)} → {_name(leaf.subject)} does "
@@ -316,7 +311,7 @@ def _trust_reasons(leaf: x509.Certificate, others: Sequence[x509.Certificate],
             reasons.append(f"certificate chain rejected: {exc}")
         return reasons
     if crls:
-        reasons.extend(revocation_reasons(verified.chain, crls, when))
+        reasons.extend(revocation_reasons(chain, crls, when))
     return reasons
 
 
