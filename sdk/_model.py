@@ -111,6 +111,7 @@ def _wrap_converter(conv: Callable[[Any], Any], name: str) -> Callable[[Any], An
     declared = getattr(conv, XSD_FACETS, None)
     if declared is not None:
         setattr(converter, XSD_FACETS, declared)
+    converter.__wrapped__ = conv  # type: ignore[attr-defined]  # for compiled readers
     return converter
 
 

@@ -23,18 +23,28 @@ element. The line is that of the deepest element found, so a finding about an
 optional element that is absent (``$.header.file_number``) points at its
 parent (``<header>``).
 
-**Reimbursement batches** are never held whole, and are read **once**: libxml2
-validates while the lines are read and checked (the schema pass and the rules
-pass are one). The part before the lines (type, header) starts a
-:class:`~cpas.sdk.rules.reimbursement.StreamingCheck`; each
+**Reimbursement batches** are never held whole. When the batch is in the plain
+layout (what :func:`~cpas.adapters.xml.documents.to_xml` and most writers
+produce: see :mod:`.scan`), the schema pass and the rules pass are two
+independent readings of the same bytes:
+
+* the schema pass is :func:`~cpas.adapters.xml.stream.validate` (libxml2 at
+  bare-lxml speed); for a big file and two free CPUs it runs in a second
+  process (:mod:`.schemapass`) while this one reads the lines;
+* the rules pass reads the text of the lines region with the scanner of
+  :mod:`.scan` (no element objects), builds each line, feeds it to a
+  :class:`~cpas.sdk.rules.reimbursement.StreamingCheck`, and locates hits on
+  the record's own text. The part before the lines (type, header) starts the
+  check, the trailer (submission date, counts) completes the form at the end.
+
+The rules' answer is used only when the schema pass accepts the file; otherwise
+the schema findings are the answer, as for any invalid file. When the scanner
+gives way (a comment between lines, prefixed elements, another encoding…),
+the lines are read through lxml instead: libxml2 validates while each
 ``<reimbursementLine>`` is read by the compiled reader of
 :mod:`cpas.adapters.xml.fastread` (or, when it gives way, by
-:func:`~cpas.adapters.xml.mapping.from_element`), checked by the per-line and
-cross-line rules, located if a rule hit it, and released; the trailer
-(submission date, counts) completes the form at the end. Only when the file
-ends well is that answer used: if libxml2 reports a schema error (or the XML
-is malformed), what was read is dropped and the schema check of step 1 runs,
-whose located findings are the answer, exactly as if it had run first. The
+:func:`~cpas.adapters.xml.mapping.from_element`), checked and released, and
+that answer, too, is only used if the file turns out valid. Either way the
 findings are those of ``check(from_xml(file))``. Two more passes run only
 when needed: the cross-line rules read the lines again when their filter
 says a key was perhaps seen before (a real duplicate, or, rarely, a false
@@ -42,7 +52,7 @@ alarm: none measured up to two million lines), and findings decided after a line
 was released (duplicates, cost statements out of time) are located by one
 pass that maps nothing. Memory: see :mod:`cpas.sdk.rules.reimbursement` (a
 fixed 16 MiB table per cross-line rule at most, four bytes per line for loi 65
-cost statements, nothing per element).
+cost statements, nothing per element), plus a block of text being scanned.
 
 >>> result = check_file("batch.xml", today=dt.date(2025, 4, 1))   # doctest: +SKIP
 >>> result.ok, result.errors, result.findings[0].line              # doctest: +SKIP
@@ -55,7 +65,7 @@ import datetime as dt
 import os
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 from lxml import etree
@@ -71,7 +81,7 @@ from ...sdk.errors import CpasError, InvalidType, InvalidValue
 from ...sdk.findings import Finding, Report, Severity
 from ...sdk.parameters import Parameters
 from ...sdk.policy import LocalPolicy
-from ...sdk.rules import check
+from ...sdk.rules import Hit, check
 from ...sdk.rules.reimbursement import StreamingCheck
 from ...sdk.text import Lang, Text
 from .documents import KINDS, DocumentKind, records_of
@@ -88,6 +98,8 @@ from .parser import (
     parse_file,
     peek_root,
 )
+from .scan import GiveUp, Region, ScannedBatch, line_scanner
+from .schemapass import SchemaPass, SchemaThread
 from .stream import ValidationResult, validate
 
 __all__ = ["CheckResult", "check_file", "line_of_path"]
@@ -257,6 +269,7 @@ def check_file(
     max_errors: int | None = None,
     progress: Progress | None = None,
     name: str | None = None,
+    jobs: int | None = None,
 ) -> CheckResult:
     """Check a file (path or bytes) against its schema, then against the legal rules.
 
@@ -268,14 +281,24 @@ def check_file(
     file cannot be read; everything wrong *in* the file is a finding. A file
     whose schema is in the registry but is not one of the five document kinds
     gets the schema check only.
+
+    ``jobs`` is for reimbursement batches in the plain layout (see :mod:`.scan`):
+    with 2, the schema pass runs beside the rules pass (in a second process for a
+    file of at least :data:`PARALLEL_BYTES`, in a thread below); with 1, one after
+    the other. ``None`` (default) picks 2 when two CPUs are available. The
+    findings are the same either way.
     """
     if max_errors is not None and max_errors < 1:
         raise ValueError("max_errors must be at least 1")
+    if jobs is not None and jobs not in (1, 2):
+        raise ValueError("jobs must be 1 or 2")
     label = name or (os.fspath(source) if not isinstance(source, bytes) else "<bytes>")
     options = _Options(label, today, policy, parameters, max_errors, progress)
     batch_kind = _batch_kind(source, label)
     if batch_kind is not None:
-        done = _check_batch(source, *batch_kind, options, validating=True)
+        done = _check_scanned(source, *batch_kind, options, jobs=jobs)
+        if done is None:
+            done = _check_batch(source, *batch_kind, options, validating=True)
         if done is not None:
             return done
     validation = validate(source, max_errors=max_errors, progress=progress, name=label)
@@ -300,7 +323,7 @@ def _batch_kind(source: Source, label: str) -> tuple[DocumentKind, str] | None:
     try:
         namespace = etree.QName(peek_root(source, name=label)).namespace or ""
         info = schema_for_namespace(namespace)
-    except (XmlError, UnknownSchema):
+    except (XmlError, UnknownSchema, ValueError):  # ValueError: a name lxml refuses
         return None
     kind = next((kind for kind in KINDS if kind.schema_file == info.name), None)
     return (kind, info.name) if kind is not None and kind.records else None
@@ -349,30 +372,97 @@ def _check_document(source: Source, kind: DocumentKind, validation: ValidationRe
 # --------------------------------------------------------------------------- batches
 
 
-class _Batch:
+class _LinesPass:
+    """What the two ways of reading a batch's lines share: the findings made while
+    reading, the rule checks, and the end of the form (see the module docstring)."""
+
+    def __init__(self, kind: DocumentKind, options: _Options) -> None:
+        self.kind = kind
+        self.options = options
+        self.ns = kind.namespace
+        self.reading: list[Finding] = []
+        """``SDK-VALUE`` findings (no rule runs when there is one)."""
+        self.located: dict[str, int | None] = {}
+        """Lines of the rule hits located while their record was at hand."""
+        self.count = 0
+        self.stopped = False
+
+    def start(self, root: etree._Element, expected_lines: int) -> StreamingCheck | None:
+        """The rule checks, started from the form's type and header (complete in
+        ``root`` before the first line); ``None`` after a reading finding."""
+        plan = {slot.name: slot for slot in slots(self.kind.cls)}
+        ns = "{" + self.ns + "}"
+        kind_element = root.find(ns + plan["form_type"].element)
+        header_element = root.find(ns + plan["header"].element)
+        codec = plan["form_type"].value
+        if kind_element is None or header_element is None or not isinstance(codec, Scalar):
+            return None  # pragma: no cover - the schema requires both
+        try:
+            form_type: FormType = codec.parse(kind_element.text or "")
+            header = from_element(header_element, FormHeader, namespace=self.ns,
+                                  path="$.header")
+        except (InvalidValue, InvalidType) as exc:
+            self.reading.append(_reading_finding(exc, self.options.label, _sourceline(root)))
+            return None
+        return StreamingCheck(form_type, header, expected_lines=expected_lines,
+                              today=self.options.today, policy=self.options.policy,
+                              parameters=self.options.parameters)
+
+    def lines_again(self) -> Iterator[ReimbursementLine]:
+        """Read every line once more, in order (for the cross-line rules)."""
+        raise NotImplementedError  # pragma: no cover - both subclasses define it
+
+    def locate(self, paths: list[str]) -> None:
+        """Find the lines of hits decided after their record was released (one pass)."""
+        raise NotImplementedError  # pragma: no cover - both subclasses define it
+
+    def outcome(self, root: etree._Element, stream: StreamingCheck | None,
+                schema_name: str | None) -> CheckResult:
+        """The result once the lines are read: ``root`` is the form without its lines
+        (trailer at its own lines)."""
+        options = self.options
+        label = options.label
+
+        def result(findings: list[Finding], complete: bool) -> CheckResult:
+            kept, dropped = _capped(findings, options.max_errors)
+            return CheckResult(label, self.kind.name, kept, schema_valid=True,
+                               records=self.count,
+                               complete=complete and not dropped and not self.stopped,
+                               schema=schema_name)
+
+        if self.reading or stream is None:
+            return result(self.reading, complete=True)
+        try:
+            form = load(root, ReimbursementForm, tag=self.kind.root, namespace=self.ns)
+        except (InvalidValue, InvalidType) as exc:
+            return result([_reading_finding(exc, label, _sourceline(root))], complete=True)
+        report = stream.finish(form, lines=None if self.stopped else self.lines_again)
+        self.locate([f.path for f in report if f.path not in self.located])
+        findings = []
+        for finding in report:
+            where = self.located.get(finding.path)
+            if where is None:
+                where = line_of_path(root, self.kind.cls, finding.path, namespace=self.ns)
+            findings.append(attrs.evolve(finding, source=label, line=where))
+        return result(findings, complete=True)
+
+
+class _Batch(_LinesPass):
     """The streamed reading of one reimbursement batch (see the module docstring)."""
 
     def __init__(self, source: Source, kind: DocumentKind, options: _Options,
                  schema: etree.XMLSchema | None = None) -> None:
+        super().__init__(kind, options)
         self.source = source
         self.schema = schema
         """Validate while reading (the file is then only trusted if the pass ends well)."""
-        self.kind = kind
-        self.options = options
-        self.ns = kind.namespace
         records = records_of(kind)
         if kind.cls is not ReimbursementForm or len(records) != 1:  # pragma: no cover
             raise ValueError(f"{kind.name}: no streamed checking for this kind")
         ((self.record_tag, self.record_cls),) = records.items()
         self.fast = fast_reader(ReimbursementLine, self.ns)
-        self.reading: list[Finding] = []
-        """``SDK-VALUE`` findings (no rule runs when there is one)."""
-        self.located: dict[str, int | None] = {}
-        """Lines of the rule hits located while their record was at hand."""
         self.stream: StreamingCheck | None = None
         self.started = False
-        self.count = 0
-        self.stopped = False
 
     # -- the main pass
 
@@ -385,27 +475,9 @@ class _Batch:
             return 0
 
     def _start(self, root: etree._Element) -> None:
-        """Read the form's type and header (complete before the first line) and start the
-        rule checks."""
+        """Start the rule checks from the part of the form before the lines."""
         self.started = True
-        ns = "{" + self.ns + "}"
-        cls = self.kind.cls
-        plan = {slot.name: slot for slot in slots(cls)}
-        try:
-            kind_element = root.find(ns + plan["form_type"].element)
-            header_element = root.find(ns + plan["header"].element)
-            codec = plan["form_type"].value
-            if kind_element is None or header_element is None or not isinstance(codec, Scalar):
-                return  # pragma: no cover - the schema requires both
-            form_type: FormType = codec.parse(kind_element.text or "")
-            header = from_element(header_element, FormHeader, namespace=self.ns,
-                                  path="$.header")
-        except (InvalidValue, InvalidType) as exc:
-            self.reading.append(_reading_finding(exc, self.options.label, _sourceline(root)))
-            return
-        self.stream = StreamingCheck(form_type, header, expected_lines=self._expected_lines(),
-                                     today=self.options.today, policy=self.options.policy,
-                                     parameters=self.options.parameters)
+        self.stream = self.start(root, self._expected_lines())
 
     def _full(self) -> bool:
         limit = self.options.max_errors
@@ -572,30 +644,202 @@ def _check_batch(source: Source, kind: DocumentKind, schema_name: str | None,
         return CheckResult(label, kind.name, (_xml_finding(exc),), schema_valid=True,
                            records=batch.count, complete=False, schema=schema_name)
 
-    def result(findings: list[Finding], complete: bool) -> CheckResult:
-        kept, dropped = _capped(findings, options.max_errors)
-        return CheckResult(label, kind.name, kept, schema_valid=True, records=batch.count,
-                           complete=complete and not dropped and not batch.stopped,
-                           schema=schema_name)
-
     if root is None:  # pragma: no cover - the schema pass found a root
-        return result([], complete=False)
+        return CheckResult(label, kind.name, (), schema_valid=True, records=batch.count,
+                           complete=False, schema=schema_name)
     if not batch.started:  # a form without lines
         batch._start(root)
-    stream = batch.stream
-    if batch.reading or stream is None:
-        return result(batch.reading, complete=True)
-    try:
-        form = load(root, ReimbursementForm, tag=kind.root, namespace=kind.namespace)
-    except (InvalidValue, InvalidType) as exc:
-        return result([_reading_finding(exc, label, _sourceline(root))], complete=True)
-    report = stream.finish(form, lines=None if batch.stopped else batch.lines_again)
-    batch.locate([f.path for f in report if f.path not in batch.located])
-    findings = []
-    for finding in report:
-        line = batch.located.get(finding.path)
-        if line is None:
-            line = line_of_path(root, kind.cls, finding.path, namespace=kind.namespace)
-        findings.append(attrs.evolve(finding, source=label, line=line))
-    return result(findings, complete=True)
+    return batch.outcome(root, batch.stream, schema_name)
 
+
+# --------------------------------------------------------------------------- scanned batches
+
+PARALLEL_BYTES = 8 << 20
+"""Smallest batch whose schema pass runs in a second process: below it, starting that
+process costs about as much as it saves, and a thread does it (the file is then
+parsed whole, which a batch of that size allows)."""
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _beside(source: Source, jobs: int | None) -> Literal["process", "thread", "after"]:
+    """Where the schema pass of a scanned batch runs: in a second process (big files),
+    in a thread (files small enough to parse whole), or ``after``: first, then the
+    rules pass, in this thread (``jobs=1``, or one CPU)."""
+    if jobs == 1 or (jobs is None and _cpus() < 2) or isinstance(source, bytes):
+        return "after"  # libxml2 holds the GIL while parsing bytes: no gain in a thread
+    try:
+        size = os.path.getsize(source)
+    except OSError:
+        return "after"
+    return "process" if size >= PARALLEL_BYTES else "thread"
+
+
+def _path(source: Source) -> str:
+    if isinstance(source, bytes):  # pragma: no cover - _beside keeps bytes here
+        raise TypeError("the schema pass beside needs a file")
+    return os.fspath(source)
+
+
+def _lines_element(kind: DocumentKind, record: str) -> str:
+    """The element that holds the records of a batch kind (``lines``)."""
+    return next(slot.element for slot in slots(kind.cls) if slot.many and slot.item == record)
+
+
+def _check_scanned(source: Source, kind: DocumentKind, schema_name: str, options: _Options,
+                   *, jobs: int | None) -> CheckResult | None:
+    """A batch whose head is plain (see :mod:`.scan`): the schema pass (beside, in a
+    second process, or first), and the lines scanned and checked. ``None`` when the
+    head is not plain: the caller reads the file with lxml."""
+    ((record_tag, record_cls),) = records_of(kind).items()
+    record = etree.QName(record_tag).localname
+    scanner = line_scanner(record_cls, record=record, container=_lines_element(kind, record))
+    try:
+        batch = scanner.open(source)
+    except GiveUp:
+        return None
+    label = options.label
+    outcome: CheckResult | None = None
+    how = _beside(source, jobs)
+    if how == "process":
+        beside = SchemaPass(_path(source), name=label, max_errors=options.max_errors)
+        try:
+            outcome = _Scan(batch, kind, options).run()
+        except BaseException:
+            beside.stop()
+            raise
+        validation = beside.result()
+    elif how == "thread":
+        thread = SchemaThread(_path(source), lxml_schema(schema_name), name=label,
+                              schema_name=schema_name, max_errors=options.max_errors)
+        outcome = _Scan(batch, kind, options).run()
+        # The thread parsed without the limits on texts: its verdict stands with a
+        # complete scan only (the scanner refuses texts over the limit).
+        validation = thread.result(trusted=outcome is not None)
+    else:
+        validation = validate(source, max_errors=options.max_errors,
+                              progress=options.progress, name=label)
+        if validation.ok:
+            outcome = _Scan(batch, kind, options).run()
+    if not validation.ok:
+        return CheckResult(label, kind.name, validation.findings, schema_valid=False,
+                           records=validation.records, complete=validation.complete,
+                           schema=validation.schema)
+    if outcome is None:  # the lines are not plain: read them with lxml (schema done)
+        return _check_batch(source, kind, schema_name, options, validating=False)
+    return outcome
+
+
+class _Scan(_LinesPass):
+    """The rules pass over a scanned batch, for a file the schema accepts (or is being
+    asked about: the result is only used if it does)."""
+
+    def __init__(self, batch: ScannedBatch, kind: DocumentKind, options: _Options) -> None:
+        super().__init__(kind, options)
+        self.batch = batch
+        self.scanner = batch.scanner
+
+    def _root(self, newlines: int = 0) -> etree._Element:
+        return parse_bytes(self.batch.document(newlines), source=self.options.label,
+                           limits=DOCUMENT_LIMITS).getroot()
+
+    def _slow(self, region: Region, index: int) -> ReimbursementLine | None:
+        """A record the compiled build refused: the generic reader on the record
+        alone gives the line, or the located ``SDK-VALUE`` finding."""
+        element, first = self.scanner.record_element(region, index - region.first,
+                                                     namespace=self.ns)
+        try:
+            line: ReimbursementLine = from_element(element, ReimbursementLine,
+                                                   namespace=self.ns, path=f"$.lines[{index}]")
+        except (InvalidValue, InvalidType) as exc:
+            finding = _reading_finding(exc, self.options.label)
+            inner = finding.line if finding.line is not None else 1
+            self.reading.append(attrs.evolve(finding, line=first + inner - 1))
+            return None
+        return line
+
+    def _locate(self, region: Region, index: int, hits: list[Hit]) -> None:
+        element, first = self.scanner.record_element(region, index - region.first,
+                                                     namespace=self.ns)
+        prefix = f"$.lines[{index}]"
+        for hit in hits:
+            if hit.path.startswith(prefix):  # else located after the main pass
+                inner = line_of_path(element, ReimbursementLine, "$" + hit.path[len(prefix):],
+                                     namespace=self.ns)
+                self.located[hit.path] = first + (inner or 1) - 1
+
+    def run(self) -> CheckResult | None:
+        """The result, or ``None`` when the lines turn out not to be plain."""
+        try:
+            return self._run()
+        except (GiveUp, XmlError):
+            return None
+
+    def _run(self) -> CheckResult:
+        options = self.options
+        stream = self.start(self._root(), expected_lines=self.batch.size // _BYTES_PER_LINE)
+        limit = options.max_errors
+        build = self.scanner.build
+        reading = self.reading
+        end_line = 1
+        progress = options.progress
+        for region in self.batch.regions(progress=progress):
+            end_line = region.line + region.text.count("\n")
+            self.count = region.first + len(region.rows)  # records after a stop: counted
+            if self.stopped:
+                continue
+            index = region.first
+            add = stream.add if stream is not None else None
+            for row in region.rows:
+                try:
+                    line: ReimbursementLine | None = build(row)
+                except Exception:  # any doubt: the generic reader decides
+                    line = self._slow(region, index)
+                if line is not None and add is not None and not reading:
+                    hits = add(line)
+                    if hits:
+                        self._locate(region, index, hits)
+                index += 1
+                if limit is not None and len(reading) + (
+                        stream.errors if stream is not None else 0) >= limit:
+                    self.stopped = True
+                    break
+        # The lines' place keeps its line ends, so that the trailer keeps its lines.
+        root = self._root(end_line - (1 + self.batch.head.count(b"\n")))
+        return self.outcome(root, stream, self.kind.schema_file)
+
+    def lines_again(self) -> Iterator[ReimbursementLine]:
+        build = self.scanner.build
+        for region in self.batch.regions():
+            index = region.first
+            for row in region.rows:
+                try:
+                    line: ReimbursementLine | None = build(row)
+                except Exception:
+                    line = self._slow(region, index)
+                if line is None:  # pragma: no cover - the first pass read every line
+                    raise GiveUp
+                yield line
+                index += 1
+
+    def locate(self, paths: list[str]) -> None:
+        wanted: dict[int, list[str]] = {}
+        for path in paths:
+            match = _LINE_INDEX.match(path)
+            if match is not None:
+                wanted.setdefault(int(match.group(1)), []).append(path)
+        if not wanted:
+            return
+        for region in self.batch.regions():
+            for index in range(region.first, region.first + len(region.rows)):
+                for path in wanted.get(index, ()):
+                    element, first = self.scanner.record_element(
+                        region, index - region.first, namespace=self.ns)
+                    rest = "$" + path[len(f"$.lines[{index}]"):]
+                    inner = line_of_path(element, ReimbursementLine, rest, namespace=self.ns)
+                    self.located[path] = first + (inner or 1) - 1

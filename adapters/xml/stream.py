@@ -582,7 +582,12 @@ def validate(
         root_tag = peek_root(source, name=label)
     except XmlError as exc:
         return ValidationResult(label, (_xml_finding(exc),), complete=False)
-    namespace = etree.QName(root_tag).namespace or ""
+    try:
+        namespace = etree.QName(root_tag).namespace or ""
+    except ValueError:  # libxml2 kept a name that breaks the namespaces rules (a:b:c)
+        refused = XmlSyntaxError("the root element's name is not a valid qualified name",
+                                 source=label, line=None)
+        return ValidationResult(label, (_xml_finding(refused),), complete=False)
     try:
         info = schema_for_namespace(namespace, package)
     except UnknownSchema:
