@@ -584,11 +584,7 @@ class _Batch(_LinesPass):
 
     def locate(self, paths: list[str]) -> None:
         """Find the lines of hits decided after their record was released (one pass)."""
-        wanted: dict[int, list[str]] = {}
-        for path in paths:
-            match = _LINE_INDEX.match(path)
-            if match is not None:
-                wanted.setdefault(int(match.group(1)), []).append(path)
+        wanted = _by_line_index(paths)
         if not wanted:
             return
         chunks = EventChunks(self.source, tags=[self.record_tag], limits=BATCH_LIMITS,
@@ -613,6 +609,16 @@ class _Batch(_LinesPass):
 
 
 _LINE_INDEX = re.compile(r"^\$\.lines\[([0-9]+)\]")
+
+
+def _by_line_index(paths: list[str]) -> dict[int, list[str]]:
+    """Paths under ``$.lines[n]``, by ``n``."""
+    wanted: dict[int, list[str]] = {}
+    for path in paths:
+        match = _LINE_INDEX.match(path)
+        if match is not None:
+            wanted.setdefault(int(match.group(1)), []).append(path)
+    return wanted
 
 
 def _release(last: etree._Element) -> None:
@@ -828,11 +834,8 @@ class _Scan(_LinesPass):
                 index += 1
 
     def locate(self, paths: list[str]) -> None:
-        wanted: dict[int, list[str]] = {}
-        for path in paths:
-            match = _LINE_INDEX.match(path)
-            if match is not None:
-                wanted.setdefault(int(match.group(1)), []).append(path)
+        """Find the lines of hits decided after their record was released (one scan)."""
+        wanted = _by_line_index(paths)
         if not wanted:
             return
         for region in self.batch.regions():
