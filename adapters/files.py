@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
-__all__ = ["default_mode", "sync_directory", "write_atomically"]
+__all__ = ["default_mode", "sync_directory", "write_atomically", "write_with"]
 
 
 def default_mode() -> int:
@@ -48,12 +50,19 @@ def write_atomically(path: str | os.PathLike[str], data: bytes, *, mode: int | N
 
     ``mode`` defaults to what the umask allows (:func:`default_mode`).
     """
+    return write_with(path, lambda handle: handle.write(data), mode=mode, sync_dir=sync_dir)
+
+
+def write_with(path: str | os.PathLike[str], fill: Callable[[IO[bytes]], object], *,
+               mode: int | None = None, sync_dir: bool = True) -> Path:
+    """:func:`write_atomically` for content that ``fill(handle)`` writes (a copy of a
+    big file, streamed): the same temporary file, fsync, rename and folder fsync."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            fill(handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temporary, default_mode() if mode is None else mode)

@@ -13,9 +13,10 @@ timed. Then each measurement runs in a fresh interpreter, so that peaks do not m
   validation;
 * **SDK csv rows**: :func:`cpas.adapters.legacy.reading.open_table` alone (the
   streaming reader: decoding, delimiter, rows), to show that reading is flat;
-* **SDK csv**: :func:`cpas.adapters.legacy.convert.convert` from the path (every cell
-  parsed, NISS checked, the form built and validated against its schema) and the
-  XML written to a file, as ``cpas convert`` does;
+* **SDK csv**: :func:`cpas.adapters.legacy.convert.convert` from the path with
+  ``stream=True`` (every cell parsed, NISS checked, each line written as it is
+  read, the whole form validated against its schema from the file) and the XML
+  committed to its place (``fsync``, rename), as ``cpas convert`` does;
 * **openpyxl**: openpyxl's read-only iteration of the same workbook
   (``iter_rows(values_only=True)``), the bound for XLSX;
 * **SDK xlsx**: :func:`convert` from the workbook, XML written.
@@ -157,10 +158,11 @@ def child(mode: str, path: Path, out: Path) -> Measure:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
         count = sum(1 for _ in book.worksheets[0].iter_rows(values_only=True)) - 1
         book.close()
-    else:
-        result = convert(path, "reimbursement", settings=SETTINGS)
+    else:  # as cpas convert does it: streamed to a staged file, validated, committed
+        result = convert(path, "reimbursement", settings=SETTINGS, stream=True)
         assert result.ok, [p.render("en") for r in result.rejected[:3] for p in r.problems]
-        out.write_bytes(result.xml[0])
+        assert result.output is not None
+        result.output.commit(out)
         count = result.rows_accepted
     seconds, wall = time.process_time() - start, time.perf_counter() - wall
     _, peak = _memory()

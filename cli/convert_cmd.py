@@ -96,6 +96,13 @@ def _file_names(document_ids: list[str]) -> list[str]:
 
 
 def _write(result: Conversion, output: str, lang: Lang, say: Any) -> None:
+    if result.output is not None:  # a reimbursement form, streamed to a staged file
+        if output == "-":
+            result.output.copy_to(sys.stdout.buffer)
+            return
+        path = result.output.commit(output)
+        say(_WROTE.format(path=path).get(lang))
+        return
     if output == "-":
         for data in result.xml:
             sys.stdout.buffer.write(data)
@@ -167,7 +174,8 @@ def convert_command(source: str, kind: str, output: str, profile: Path | None,
             result = convert(data, kind, profile=loaded, settings=_settings(settings),
                              encoding=encoding,
                              delimiter=_DELIMITERS[delimiter] if delimiter else None, sheet=sheet,
-                             name=source if source == "-" else Path(source).name, progress=bar)
+                             name=source if source == "-" else Path(source).name, progress=bar,
+                             stream=True)
     except OSError as exc:
         click.echo(f"cpas convert: {source}: {exc.strerror or exc}", err=True)
         fail(ExitCode.IO_ERROR)
@@ -178,6 +186,16 @@ def convert_command(source: str, kind: str, output: str, profile: Path | None,
         else:
             click.echo(f"cpas convert: {source}: {exc.reason.get(lang)}", err=True)
         fail(ExitCode.INVALID)
+    try:
+        _report(result, output, rejects, fmt, lang, say)
+    finally:
+        if result.output is not None:
+            result.output.discard()  # not written (a row rejected, an error): dropped
+
+
+def _report(result: Conversion, output: str, rejects: Path | None, fmt: str, lang: Lang,
+            say: Any) -> None:
+    report_to_stderr = output == "-"
     for item in result.rejected:
         for problem in item.problems:
             say(problem.render(lang))
@@ -191,7 +209,7 @@ def convert_command(source: str, kind: str, output: str, profile: Path | None,
             if rejects is not None:
                 path = write_atomically(rejects, rejects_csv(result, lang))
                 say(_WROTE.format(path=path).get(lang))
-            if result.xml:
+            if result.xml or result.output is not None:
                 _write(result, output, lang, say)
         except LegacyFileError as exc:
             click.echo(f"cpas convert: {exc.reason.get(lang)}", err=True)

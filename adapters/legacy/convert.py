@@ -30,8 +30,13 @@ documents by their ``piis``, ``bilan`` or ``convention`` column, see
 :mod:`cpas.adapters.legacy.grouped`.
 
 A CSV given by path or open file is streamed: memory holds the documents being
-built, not the input. An XLSX is read with openpyxl's read-only mode; a sheet may
-reach row 1 048 576 (Excel's last), a row beyond it is a file error.
+built, not the input. With ``stream=True`` a reimbursement form is not built
+either: each line is written as soon as it is read, to a temporary file
+(:class:`~cpas.adapters.legacy.output.StagedFile`) that is validated against the
+schema once complete and handed over as :attr:`Conversion.output`; memory stays
+flat whatever the number of rows (the rejected rows are kept, for the report).
+An XLSX is read with openpyxl's read-only mode; a sheet may reach row 1 048 576
+(Excel's last), a row beyond it is a file error.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from os import PathLike
@@ -67,8 +73,11 @@ from ...sdk.errors import CpasError
 from ...sdk.money import Money
 from ...sdk.parties import Cpas, Organisation, Person
 from ...sdk.text import Lang, Text
-from ..xml.documents import to_xml
+from ..xml.documents import kind_of, to_xml
+from ..xml.fastwrite import PieceWriter
+from ..xml.stream import validate
 from .columns import SETTING_FIELDS, ColumnMap, Profile, match_columns, match_setting
+from .fastlines import LineReader
 from .grouped import GROUP_KINDS, convert_groups
 from .grouped import SETTING_PARSERS as GROUP_SETTING_PARSERS
 from .numbers import (
@@ -85,6 +94,7 @@ from .numbers import (
     parse_period,
     parse_text,
 )
+from .output import StagedFile
 from .reading import LegacyFileError, Row, Source, Table, open_table
 from .rows import (
     Problem,
@@ -124,6 +134,10 @@ class Conversion:
     ignored_columns: tuple[str, ...]
     blank_rows: int
     delimiter: str
+    output: StagedFile | None = attrs.field(default=None, eq=False, repr=False)
+    """With ``convert(..., stream=True)`` for a reimbursement form: the validated XML,
+    staged (``commit(path)``, ``copy_to(stream)`` or ``discard()``); ``documents``
+    and ``xml`` are then empty."""
 
     @property
     def ok(self) -> bool:
@@ -216,9 +230,15 @@ def _line(cells: _Cells) -> ReimbursementLine | None:
 _HEADER_COLUMNS = SETTING_FIELDS["reimbursement"]
 
 
-def _check_header_cells(cells: _Cells, fixed: dict[str, object]) -> None:
+def _header_fields(columns: ColumnMap) -> list[str]:
+    """The form-header fields that have a column, in header order."""
+    return [f for f in columns.fields if f in _HEADER_COLUMNS]
+
+
+def _check_header_cells(cells: _Cells, fixed: dict[str, object],
+                        fields: list[str] | None = None) -> None:
     """Header columns on a row must agree with the form (the first row sets a missing one)."""
-    for field in [f for f in cells.columns.fields if f in _HEADER_COLUMNS]:
+    for field in _header_fields(cells.columns) if fields is None else fields:
         raw = cells.raw(field)
         if is_blank(raw):
             continue
@@ -261,24 +281,124 @@ def _form_header(fixed: Mapping[str, Any]) -> tuple[FormType, FormHeader, Any]:
 
 
 def _reimbursement(rows: Iterable[Row], columns: ColumnMap, fixed: dict[str, object],
-                   check_row: Callable[[Row], Problem | None]
-                   ) -> tuple[list[ReimbursementLine], list[Rejected], int]:
-    lines: list[ReimbursementLine] = []
+                   check_row: Callable[[Row], Problem | None],
+                   keep: Callable[[ReimbursementLine], object]) -> tuple[list[Rejected], int]:
+    """Read every row: each line goes to ``keep``, each rejected row to the list returned
+    with the number of rows read."""
     rejected: list[Rejected] = []
     read = 0
+    header_fields = _header_fields(columns)
+    fast = LineReader(columns)  # the usual row in one pass; None: read it the general way
+    width = len(columns.names)
     for row in rows:
         read += 1
-        cells = _Cells(row, columns, {})
-        shape = check_row(row)
-        if shape is not None:
-            cells.problems.append(shape)
-        _check_header_cells(cells, fixed)
+        cells: _Cells | None = None
+        shape = None if len(row.cells) == width else check_row(row)
+        if shape is None:
+            if header_fields:
+                cells = _Cells(row, columns, {})
+                _check_header_cells(cells, fixed, header_fields)
+            if cells is None or not cells.problems:
+                line = fast(row.number, row.cells)
+                if line is not None:
+                    keep(line)
+                    continue
+        if cells is None:
+            cells = _Cells(row, columns, {})
+            if shape is not None:
+                cells.problems.append(shape)
+            _check_header_cells(cells, fixed, header_fields)
         line = _line(cells)
         if line is None:
             rejected.append(Rejected(row, tuple(cells.problems)))
         else:
-            lines.append(line)
-    return lines, rejected, read
+            keep(line)
+    return rejected, read
+
+
+_FORM_KIND = kind_of(ReimbursementForm)
+_PIECES = PieceWriter(ReimbursementForm, tag=_FORM_KIND.root, namespace=_FORM_KIND.namespace,
+                      field="lines")
+_FLUSH_EVERY = 1024
+"""Lines written to the temporary file at once."""
+
+
+def _form_refused(exc: CpasError) -> LegacyFileError:
+    return LegacyFileError(Text(fr=f"formulaire refusé : {exc}",
+                                nl=f"formulier geweigerd: {exc}",
+                                en=f"form refused: {exc}"))
+
+
+class _StreamedLines:
+    """The lines of a form written as they come (to an unnamed temporary file), then
+    the whole form assembled in a :class:`StagedFile` and validated.
+
+    The text of each line is the one ``to_xml`` gives it in the whole form
+    (:class:`~cpas.adapters.xml.fastwrite.PieceWriter`); a line the writer refuses
+    (a character XML cannot carry) stops the writing, and the error is raised where
+    ``to_xml`` of the whole form would raise it (after the form's header).
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._pending: list[str] = []
+        self._error: CpasError | None = None
+        self._scratch = tempfile.TemporaryFile(prefix="cpas-lines-")  # noqa: SIM115 - closed by close()
+
+    def add(self, line: ReimbursementLine) -> None:
+        if self._error is not None:
+            self.count += 1
+            return
+        try:
+            self._pending.append(_PIECES.item(line, self.count))
+        except CpasError as exc:
+            self._error = exc
+        self.count += 1
+        if len(self._pending) >= _FLUSH_EVERY:
+            self._flush()
+
+    def _flush(self) -> None:
+        self._scratch.write("".join(self._pending).encode("utf-8"))
+        self._pending.clear()
+
+    def finish(self, shell: ReimbursementForm) -> StagedFile:
+        """The whole form (``shell`` holds everything but the lines), validated."""
+        self._flush()
+        try:
+            head = _PIECES.head(shell, self.count)
+            if self._error is not None:
+                raise self._error
+            tail = _PIECES.tail(shell, self.count)
+        except CpasError as exc:
+            raise _form_refused(exc) from None
+        staged = StagedFile()
+        try:
+            staged.write(head.encode("utf-8"))
+            self._scratch.seek(0)
+            while chunk := self._scratch.read(1 << 20):
+                staged.write(chunk)
+            staged.write(tail.encode("utf-8"))
+            staged.close()
+            if staged.path is None:  # pragma: no cover - a staged file keeps its path
+                raise ValueError("the staged form was dropped")
+            checked = validate(staged.path, name="form")
+            if not checked.ok:
+                raise LegacyFileError(Text(**{
+                    lang: _form_refused_text(lang, checked.findings[:3])
+                    for lang in ("fr", "nl", "en")}))
+        except BaseException:
+            staged.discard()
+            raise
+        return staged
+
+    def close(self) -> None:
+        self._scratch.close()
+
+
+def _form_refused_text(lang: Lang, findings: Iterable[Any]) -> str:
+    prefix = {"fr": "formulaire refusé par le schéma : ", "nl": "formulier geweigerd door "
+              "het schema: ", "en": "form refused by the schema: "}[lang]
+    return prefix + "; ".join(f"{f.path}: {f.message.get(lang)}" for f in findings)
 
 
 # --- partnership --------------------------------------------------------------------------------
@@ -378,7 +498,7 @@ def _partnership(rows: Iterable[Row], columns: ColumnMap, settings: Mapping[str,
 def convert(data: bytes | Source, kind: str, *, profile: Profile | None = None,
             settings: Mapping[str, str] | None = None, encoding: str | None = None,
             delimiter: str | None = None, sheet: str | None = None, name: str | None = None,
-            progress: Progress | None = None) -> Conversion:
+            progress: Progress | None = None, stream: bool = False) -> Conversion:
     """Convert a legacy CSV or XLSX file into documents of ``kind``.
 
     ``data`` is the file's bytes, its path, or an open binary file; a CSV given by path
@@ -388,6 +508,11 @@ def convert(data: bytes | Source, kind: str, *, profile: Profile | None = None,
     sheet. ``name`` is the file name put in every row's diagnostics (default: the
     path's name). ``progress`` is called now and then with (done, total). Raises
     :class:`LegacyFileError` when the file as a whole cannot be converted.
+
+    ``stream=True`` (reimbursement; ignored for other kinds): the form is written
+    line by line to a temporary file and validated, never held in memory; it is
+    returned as :attr:`Conversion.output`, the same bytes ``xml[0]`` would hold,
+    for the caller to commit or discard.
     """
     if kind not in KINDS:
         raise LegacyFileError(Text(fr=f"type de document non pris en charge : {kind}",
@@ -402,7 +527,7 @@ def convert(data: bytes | Source, kind: str, *, profile: Profile | None = None,
     table = open_table(data, encoding=encoding, delimiter=delimiter, sheet=sheet,
                        progress=progress)
     try:
-        result = _convert_table(table, kind, profile, settings or {})
+        result = _convert_table(table, kind, profile, settings or {}, stream)
     finally:
         if table.release is not None:
             table.release()  # the file, when a whole-file error stopped the reading
@@ -414,7 +539,7 @@ def convert(data: bytes | Source, kind: str, *, profile: Profile | None = None,
 
 
 def _convert_table(table: Table, kind: str, profile: Profile | None,
-                   settings: Mapping[str, str]) -> Conversion:
+                   settings: Mapping[str, str], stream: bool = False) -> Conversion:
     columns = match_columns(table.header, kind, profile)
     raw_settings = _settings(kind, settings, profile, table.settings)
     width = len(table.header)
@@ -424,23 +549,38 @@ def _convert_table(table: Table, kind: str, profile: Profile | None,
         return _shape(row, width, csv_input)
 
     _require_columns(kind, columns, raw_settings)
-    if kind == "reimbursement":
+    staged: StagedFile | None = None
+    if kind == "reimbursement" and stream:
         fixed = _parsed_settings(raw_settings)
-        lines, rejected, read = _reimbursement(table.rows, columns, fixed, check_row)
+        streamed = _StreamedLines()
+        try:
+            rejected, read = _reimbursement(table.rows, columns, fixed, check_row, streamed.add)
+            _no_rows(read)
+            form_type, header, submitted = _form_header(fixed)
+            try:
+                shell = ReimbursementForm(id=_form_id(fixed, table), form_type=form_type,
+                                          header=header, lines=(), submission_date=submitted)
+            except CpasError as exc:
+                raise _form_refused(exc) from None
+            staged = streamed.finish(shell)
+        finally:
+            streamed.close()
+        documents: tuple[Any, ...] = ()
+        outputs: tuple[bytes, ...] = ()
+        accepted = streamed.count
+    elif kind == "reimbursement":
+        fixed = _parsed_settings(raw_settings)
+        lines: list[ReimbursementLine] = []
+        rejected, read = _reimbursement(table.rows, columns, fixed, check_row, lines.append)
         _no_rows(read)
         form_type, header, submitted = _form_header(fixed)
         try:
-            # Same input, same output: the id comes from the input's digest (or --set id=).
-            form_id = fixed.get("id") or "legacy-" + (table.digest or "")[:24]
-            form = ReimbursementForm(id=str(form_id), form_type=form_type, header=header,
-                                     lines=lines, submission_date=submitted)
+            form = ReimbursementForm(id=_form_id(fixed, table), form_type=form_type,
+                                     header=header, lines=lines, submission_date=submitted)
             xml = to_xml(form)
         except CpasError as exc:
-            raise LegacyFileError(Text(fr=f"formulaire refusé : {exc}",
-                                       nl=f"formulier geweigerd: {exc}",
-                                       en=f"form refused: {exc}")) from None
-        documents: tuple[Any, ...] = (form,)
-        outputs: tuple[bytes, ...] = (xml,)
+            raise _form_refused(exc) from None
+        documents, outputs = (form,), (xml,)
         accepted = len(lines)
     else:
         _parsed_settings(raw_settings)  # refuse bad settings before reading any row
@@ -454,7 +594,12 @@ def _convert_table(table: Table, kind: str, profile: Profile | None,
         documents, outputs = tuple(built), tuple(xml_list)
         accepted = read - len(rejected)
     return Conversion(kind, documents, outputs, read, accepted, tuple(rejected), table.header,
-                      columns.ignored, len(table.blank_rows), table.delimiter)
+                      columns.ignored, len(table.blank_rows), table.delimiter, staged)
+
+
+def _form_id(fixed: Mapping[str, object], table: Table) -> str:
+    """Same input, same output: the id comes from the input's digest (or ``--set id=``)."""
+    return str(fixed.get("id") or "legacy-" + (table.digest or "")[:24])
 
 
 _REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {

@@ -113,10 +113,12 @@ def parse_decimal(value: CellValue) -> Decimal:
     if isinstance(value, bool):
         raise _err("une case à cocher n'est pas un nombre", "een selectievakje is geen getal",
                    "a tick box is not a number")
-    if isinstance(value, int | Decimal):
-        return Decimal(value)
-    if isinstance(value, float):
-        return Decimal(repr(value))  # the shortest text that reads back as the same float
+    if isinstance(value, int | Decimal | float):
+        # a float as the shortest text that reads back as the same float
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        if not number.is_finite():  # a cell holding infinity or NaN
+            raise _bad_number()
+        return number
     if not isinstance(value, str) or not value.strip():
         raise _err("nombre attendu", "getal verwacht", "a number is expected")
     text = _number_text(value)
@@ -160,11 +162,15 @@ def parse_amount(value: CellValue) -> Decimal:
     if number < 0:
         raise _err("un montant ne peut pas être négatif", "een bedrag mag niet negatief zijn",
                    "an amount must not be negative")
-    if number != number.quantize(Decimal("0.01")):
+    try:
+        cents = number.quantize(Decimal("0.01"))
+    except InvalidOperation:  # more digits than a decimal holds: no amount is that big
+        raise _err("montant trop grand", "bedrag te groot", "amount too large") from None
+    if number != cents:
         raise _err("un montant a au plus deux décimales",
                    "een bedrag heeft hoogstens twee decimalen",
                    "an amount has at most two decimals")
-    return number.quantize(Decimal("0.01"))
+    return cents
 
 
 def parse_int(value: CellValue) -> int:

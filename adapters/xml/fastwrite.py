@@ -32,9 +32,18 @@ generic writer computes it (the scalar's own ``write``), except:
 * amounts (``Money``): ``str(amount)`` when it has exactly two decimals (what
   ``format(amount, ".2f")`` then gives too), otherwise the scalar's ``write``.
 
+**In pieces** (:class:`PieceWriter`): a document too big to hold (a
+reimbursement batch of 200 000 lines) is written as a *head* (declaration, root
+and the fields before its repeated field), its items one at a time, and a
+*tail*; joined, the pieces are the bytes :func:`fast_dump` (and the generic
+writer) give for the whole document. A piece the compiled writer cannot vouch
+for is written by the generic writer, piece by piece, which gives the same text
+or raises the error (and path) it raises for the whole document.
+
 ``tests/adapters/test_fastwrite.py`` checks that both writers give the same
 bytes for generated documents of every kind, for every file of the valid
-corpus and for edge cases (escaping, control characters, empty optionals).
+corpus and for edge cases (escaping, control characters, empty optionals);
+``tests/adapters/test_fastwrite_pieces.py`` checks the pieces against them.
 """
 
 from __future__ import annotations
@@ -46,11 +55,14 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from lxml import etree
+
 from ...sdk.money import Money
 from ...sdk.periods import Period
-from .mapping import Scalar, slots
+from .mapping import Scalar, Slot, dump, serialise, slots
+from .mapping import _Writer as _GenericWriter
 
-__all__ = ["fast_dump"]
+__all__ = ["PieceWriter", "fast_dump"]
 
 _DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 _CACHE_LIMIT = 4096
@@ -126,10 +138,14 @@ _DIGITS_ONLY = (Decimal, dt.date, Money)
 class _Compiler:
     """Generates the source of one writer: ``def write(obj, out)``."""
 
-    def __init__(self, cls: type, depth: int, names: dict[str, Any]) -> None:
+    def __init__(self, cls: type, depth: int, names: dict[str, Any],
+                 split: str | None = None) -> None:
         self.cls = cls
         self.depth = depth
         self.names = names
+        self.split = split
+        """A repeated field written elsewhere: the writer appends :data:`_SPLIT` in its place
+        (and gives way unless the object holds no item in it)."""
         self.lines: list[str] = []
 
     def constant(self, value: Any) -> str:
@@ -149,6 +165,12 @@ class _Compiler:
                 raise _GiveWay  # lxml would refuse the name: the generic writer says so
             value = f"v{position}"
             self.emit(1, f"{value} = obj.{slot.name}")
+            if slot.name == self.split:
+                if not slot.many or slot.optional:
+                    raise _GiveWay
+                self.emit(1, f"if type({value}) is not tuple or {value}: raise GiveWay")
+                self.emit(1, "out.append(Split)")
+                continue
             indent = 1
             if slot.optional:
                 self.emit(1, f"if {value} is not None:")
@@ -230,13 +252,25 @@ _writers: dict[tuple[type, int], _Writer] = {}
 _lock = threading.Lock()
 
 
-def _compile(cls: type, depth: int) -> _Writer:
-    names: dict[str, Any] = {"GiveWay": _GiveWay, "Special": _SPECIAL, "Escaped": _escaped}
-    source = _Compiler(cls, depth, names).source()
-    code = compile(source, f"<fastwrite {cls.__qualname__} at depth {depth}>", "exec")
+_SPLIT = "\0split"
+"""Put by a split writer where the items of the split field go (text never holds NUL)."""
+
+
+def _names() -> dict[str, Any]:
+    return {"GiveWay": _GiveWay, "Special": _SPECIAL, "Escaped": _escaped, "Split": _SPLIT}
+
+
+def _run(source: str, names: dict[str, Any], title: str) -> _Writer:
+    code = compile(source, f"<fastwrite {title}>", "exec")
     exec(code, names)  # noqa: S102 - our own source, built from the class's plan
     writer: _Writer = names["write"]
     return writer
+
+
+def _compile(cls: type, depth: int) -> _Writer:
+    names = _names()
+    source = _Compiler(cls, depth, names).source()
+    return _run(source, names, f"{cls.__qualname__} at depth {depth}")
 
 
 def _writer(cls: type, depth: int) -> _Writer:
@@ -287,3 +321,114 @@ def fast_dump(obj: Any, *, tag: str, namespace: str) -> bytes | None:
     # of the whole document two or four bytes per character.
     return b"".join("".join(out[start:start + _CHUNK]).encode("utf-8")
                     for start in range(0, len(out), _CHUNK))
+
+
+# --------------------------------------------------------------------------- in pieces
+
+
+class PieceWriter:
+    """Writes a document of class ``cls`` in pieces around its repeated field ``field``.
+
+    ``head(shell, items)`` + ``item(x, 0)`` + ``item(y, 1)`` … + ``tail(shell, items)``
+    is, character for character, the document :func:`fast_dump` (and
+    :func:`~.mapping.dump`) writes for ``shell`` holding those items in ``field``;
+    ``shell`` is the document without them (``field`` empty), ``items`` the number
+    of items written (only whether there are any matters: ``<lines/>`` or
+    ``<lines>…</lines>``). Encode the text as UTF-8.
+
+    Each piece is written by the compiled writer, or by the generic writer where
+    the compiled one gives way: then the piece is the generic writer's text, or
+    the generic writer's error is raised (for an item, with the path it has in
+    the whole document: ``$.lines[1234].beneficiaryName``).
+    """
+
+    def __init__(self, cls: type, *, tag: str, namespace: str, field: str) -> None:
+        found = [slot for slot in slots(cls) if slot.name == field]
+        if len(found) != 1 or not found[0].many or found[0].optional:
+            raise ValueError(f"{cls.__qualname__}.{field} is not a required repeated field")
+        self.cls = cls
+        self.tag = tag
+        self.namespace = namespace
+        self.field = field
+        self.slot: Slot = found[0]
+        element, item = self.slot.element, str(self.slot.item)
+        self._open = f"\n  <{element}>"
+        self._close = f"\n  </{element}>"
+        self._empty = f"\n  <{element}/>"
+        self._item_tag = item
+        self._shell: _Writer | None = None
+        self._item: _Writer | None = None
+        fine = _NAME.fullmatch(tag) and _NOT_ESCAPED.fullmatch(namespace)
+        try:
+            if fine:
+                names = _names()
+                self._shell = _run(_Compiler(cls, 1, names, split=field).source(), names,
+                                   f"{cls.__qualname__} split at {field}")
+                names = _names()
+                compiler = _Compiler(cls, 2, names)
+                compiler.value(1, "obj", item, self.slot.value, 2)
+                self._item = _run("def write(obj, out):\n" + "\n".join(compiler.lines) + "\n",
+                                  names, f"{cls.__qualname__}.{field} item")
+        except _GiveWay:  # a name lxml would refuse: the generic writer says so
+            self._shell = self._item = None
+
+    # -- the pieces
+
+    def head(self, shell: Any, items: int) -> str:
+        """Declaration, root and the fields before ``field``, with the field's opening."""
+        head, _ = self._around(shell)
+        return head + (self._open if items else self._empty)
+
+    def tail(self, shell: Any, items: int) -> str:
+        """The field's closing, the fields after it, the root's closing."""
+        _, tail = self._around(shell)
+        return (self._close if items else "") + tail
+
+    def item(self, value: Any, index: int) -> str:
+        """One item (its element at depth 2, preceded by its line break and indentation)."""
+        write = self._item
+        if write is None:
+            return self._generic_item(value, index)
+        out: list[str] = []
+        try:
+            write(value, out)
+        except Exception:  # any doubt: the generic writer decides
+            return self._generic_item(value, index)
+        return "".join(out)
+
+    # -- the ways
+
+    def _around(self, shell: Any) -> tuple[str, str]:
+        """(text before the field's element, text after it) for ``shell``."""
+        if getattr(shell, self.field, None) != ():
+            raise ValueError(f"the shell must hold no {self.field}")
+        if self._shell is not None:
+            out = [f'{_DECLARATION}<{self.tag} xmlns="{_escaped(self.namespace)}">']
+            try:
+                self._shell(shell, out)
+            except Exception:  # any doubt: the generic writer decides
+                return self._generic_around(shell)
+            at = out.index(_SPLIT)
+            return "".join(out[:at]), "".join(out[at + 1:]) + f"\n</{self.tag}>\n"
+        return self._generic_around(shell)
+
+    def _generic_around(self, shell: Any) -> tuple[str, str]:
+        text = dump(shell, tag=self.tag, namespace=self.namespace).decode("utf-8")
+        # Values are escaped, so the field's empty element is the only such text.
+        before, found, after = text.partition(self._empty)
+        if not found:  # pragma: no cover - the generic writer always writes the element
+            raise ValueError(f"no {self.field} element in the document")
+        return before, after
+
+    def _generic_item(self, value: Any, index: int) -> str:
+        """The generic writer's text of one item, or its error at the item's path."""
+        ns = "{" + self.namespace + "}"
+        nsmap: Any = {None: self.namespace}
+        root = etree.Element(ns + self.tag, nsmap=nsmap)
+        wrapper = etree.SubElement(root, ns + self.slot.element)
+        element = etree.SubElement(wrapper, ns + self._item_tag)
+        _GenericWriter(self.namespace).value(element, value, self.slot.value,
+                                             f"$.{self.field}[{index}]")
+        text = serialise(root).decode("utf-8")
+        start = text.index(self._open) + len(self._open)
+        return text[start:text.rindex(self._close)]
