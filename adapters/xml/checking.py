@@ -99,7 +99,7 @@ from .parser import (
     peek_root,
 )
 from .scan import GiveUp, Region, ScannedBatch, line_scanner
-from .schemapass import SchemaPass, SchemaThread
+from .schemapass import SchemaPass, SchemaThread, valid_whole
 from .stream import ValidationResult, validate
 
 __all__ = ["CheckResult", "check_file", "line_of_path"]
@@ -686,6 +686,13 @@ def _beside(source: Source, jobs: int | None) -> Literal["process", "thread", "a
     return "process" if size >= PARALLEL_BYTES else "thread"
 
 
+def _size(source: Source) -> int:
+    try:
+        return len(source) if isinstance(source, bytes) else os.path.getsize(source)
+    except OSError:  # pragma: no cover - opened just before
+        return PARALLEL_BYTES + 1
+
+
 def _path(source: Source) -> str:
     if isinstance(source, bytes):  # pragma: no cover - _beside keeps bytes here
         raise TypeError("the schema pass beside needs a file")
@@ -727,6 +734,15 @@ def _check_scanned(source: Source, kind: DocumentKind, schema_name: str, options
         # The thread parsed without the limits on texts: its verdict stands with a
         # complete scan only (the scanner refuses texts over the limit).
         validation = thread.result(trusted=outcome is not None)
+    elif _size(source) <= PARALLEL_BYTES and valid_whole(source, lxml_schema(schema_name)):
+        # One after the other, a small file: its tree is the cheapest verdict. It was
+        # parsed without the limits on texts: the verdict stands with a complete scan
+        # only; otherwise the one-pass lxml path (validating, with limits) decides.
+        outcome = _Scan(batch, kind, options).run()
+        if outcome is None:
+            return None
+        validation = ValidationResult(label, (), schema=schema_name,
+                                      records=outcome.records)
     else:
         validation = validate(source, max_errors=options.max_errors,
                               progress=options.progress, name=label)

@@ -28,7 +28,7 @@ from lxml import etree
 from .parser import safe_parser
 from .stream import ValidationResult, validate
 
-__all__ = ["SchemaPass", "SchemaThread"]
+__all__ = ["SchemaPass", "SchemaThread", "valid_whole"]
 
 
 class SchemaPass:
@@ -72,6 +72,21 @@ class SchemaPass:
             child.communicate()
 
 
+def valid_whole(source: str | bytes, schema: etree.XMLSchema) -> bool:
+    """Whether libxml2 finds the document valid, parsed whole with the hardened parser's
+    options: the cheapest verdict for a file small enough to hold as a tree. Meant for
+    files whose head the scanner of :mod:`.scan` found plain (no DOCTYPE); the limits
+    on texts are the scanner's to enforce. False for anything it cannot parse."""
+    try:
+        if isinstance(source, bytes):
+            tree = etree.fromstring(source, safe_parser()).getroottree()
+        else:
+            tree = etree.parse(source, safe_parser())
+        return bool(schema.validate(tree))
+    except Exception:  # not well-formed, unreadable: the located pass will say why
+        return False
+
+
 class SchemaThread:
     """A schema pass in a thread, for a batch file small enough to be parsed whole.
 
@@ -93,11 +108,7 @@ class SchemaThread:
         self._valid = False
 
         def work() -> None:
-            try:
-                tree = etree.parse(path, safe_parser())
-                self._valid = bool(schema.validate(tree))
-            except Exception:  # noqa: S110 - no verdict: result() validates again
-                pass
+            self._valid = valid_whole(path, schema)
 
         self._thread = threading.Thread(target=work, name="cpas-schema-pass", daemon=True)
         self._thread.start()

@@ -280,9 +280,16 @@ class MaybeSeen:
     time (the rules then read the lines again), never exactness. Keys
     are hashed with Python's ``hash``, which is only stable within one
     process: a filter is never stored.
+
+    The first :attr:`EXACT_KEYS` keys (131 072) are kept as their hashes in a
+    set, about seven times cheaper to query than the table: "perhaps" then only
+    means an equal 64-bit hash (an equal key, or a collision too rare to
+    measure). Past that number they move into the table, and the set is freed;
+    the set never holds more than about 9 MiB.
     """
 
     MAX_BYTES: ClassVar[int] = 16 * 1024 * 1024
+    EXACT_KEYS: ClassVar[int] = 1 << 17
     _WORDS_PER_KEY: ClassVar[int] = 16
     _MIN_WORDS: ClassVar[int] = 1024
 
@@ -292,10 +299,14 @@ class MaybeSeen:
         self._mask = words - 1
         # A zeroed bytearray is mapped lazily: untouched pages cost no memory.
         self._words = memoryview(bytearray(words * 8)).cast("Q")
+        self._exact: set[int] | None = set()
 
     def _probe(self, key: Hashable) -> tuple[int, int, int, int]:
         """Two word positions and the four bits to find in each."""
-        value = hash(key) & 0xFFFF_FFFF_FFFF_FFFF
+        return self._probe_hash(hash(key))
+
+    def _probe_hash(self, hashed: int) -> tuple[int, int, int, int]:
+        value = hashed & 0xFFFF_FFFF_FFFF_FFFF
         # The bits come from the top of a multiplicative hash, which depends on every
         # bit of the key's hash (its low bits would repeat the word's position).
         mixed = (value * 0x9E37_79B9_7F4A_7C15) & 0xFFFF_FFFF_FFFF_FFFF
@@ -307,7 +318,25 @@ class MaybeSeen:
 
     def add(self, key: Hashable) -> bool:
         """Add ``key``; True when it was perhaps added before."""
-        one, first, two, second = self._probe(key)
+        exact = self._exact
+        if exact is not None:
+            hashed = hash(key)
+            if hashed in exact:
+                return True
+            if len(exact) < self.EXACT_KEYS:
+                exact.add(hashed)
+                return False
+            self._spill()
+        return self._add_hash(hash(key))
+
+    def _spill(self) -> None:
+        """Move the exact hashes into the table (past :attr:`EXACT_KEYS` keys)."""
+        exact, self._exact = self._exact, None
+        for hashed in exact or ():
+            self._add_hash(hashed)
+
+    def _add_hash(self, hashed: int) -> bool:
+        one, first, two, second = self._probe_hash(hashed)
         words = self._words
         old_one, old_two = words[one], words[two]
         if old_one & first == first and old_two & second == second:
@@ -317,6 +346,8 @@ class MaybeSeen:
         return False
 
     def __contains__(self, key: Hashable) -> bool:
+        if self._exact is not None:
+            return hash(key) in self._exact
         one, first, two, second = self._probe(key)
         words = self._words
         return words[one] & first == first and words[two] & second == second

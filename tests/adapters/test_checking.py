@@ -194,6 +194,23 @@ def test_maybe_seen_never_forgets() -> None:
     assert seen.nbytes == 16_384 * 8  # 16 words of 8 bytes per key, to a power of two
 
 
+def test_maybe_seen_never_forgets_across_the_move_into_the_table() -> None:
+    """The first keys are kept exactly, then moved into the table: a key added before,
+    during or after the move is never "new" again, and few new keys are "perhaps"."""
+
+    class Small(MaybeSeen):
+        EXACT_KEYS = 100
+
+    seen = Small(5_000)
+    keys = [("85073003328", n) for n in range(5_000)]
+    assert sum(seen.add(key) for key in keys[:100]) == 0
+    assert seen._exact is not None and len(seen._exact) == 100
+    assert sum(seen.add(key) for key in keys[100:]) < 5
+    assert seen._exact is None
+    assert all(seen.add(key) for key in keys)
+    assert all(key in seen for key in keys)
+
+
 def test_maybe_seen_stops_growing_at_sixteen_mebibytes() -> None:
     """Flat memory: the table of a filter is at most 16 MiB, however many keys are expected,
     and it still never says "new" for a key it holds."""
