@@ -26,6 +26,7 @@ from cpas.adapters.xml import checking
 from cpas.adapters.xml.checking import CheckResult, check_file
 from cpas.adapters.xml.documents import from_xml, to_xml
 from cpas.adapters.xml.mapping import from_element
+from cpas.adapters.xml.parser import BATCH_LIMITS
 from cpas.adapters.xml.scan import GiveUp, line_scanner, xml_text
 from cpas.cli.main import cli
 from cpas.sdk import Cpas, Money, Period
@@ -407,3 +408,15 @@ def test_a_root_name_that_breaks_the_namespace_rules_is_a_finding() -> None:
     result = check_file(data)
     assert [f.code for f in result.findings] == ["XML-SYNTAX"]
     assert not result.ok
+
+
+def test_a_text_over_the_parser_limit_is_left_to_lxml(tmp_path: Path, spy: Spy) -> None:
+    """The whole-tree verdicts (thread, small file in one process) parse without the
+    limit on texts: the scanner gives way on such a text, and the lxml path decides."""
+    name = "x" * (BATCH_LIMITS.max_text + 1)
+    data = to_xml(form(line(0), line(1, beneficiary_name=name)))
+    path = tmp_path / "long.xml"
+    path.write_bytes(data)
+    for source, jobs in ((data, 1), (path, 1), (path, 2)):
+        same_as_lxml(source, jobs=jobs)
+    assert spy.answered == 0 and spy.gave_way == 3
