@@ -416,6 +416,10 @@ class _LinesPass:
         """Find the lines of hits decided after their record was released (one pass)."""
         raise NotImplementedError  # pragma: no cover - both subclasses define it
 
+    def file_line(self, line: int | None) -> int | None:
+        """The file's line for a line of ``root`` in :meth:`outcome` (the same here)."""
+        return line
+
     def outcome(self, root: etree._Element, stream: StreamingCheck | None,
                 schema_name: str | None) -> CheckResult:
         """The result once the lines are read: ``root`` is the form without its lines
@@ -435,14 +439,17 @@ class _LinesPass:
         try:
             form = load(root, ReimbursementForm, tag=self.kind.root, namespace=self.ns)
         except (InvalidValue, InvalidType) as exc:
-            return result([_reading_finding(exc, label, _sourceline(root))], complete=True)
+            finding = _reading_finding(exc, label, _sourceline(root))
+            return result([attrs.evolve(finding, line=self.file_line(finding.line))],
+                          complete=True)
         report = stream.finish(form, lines=None if self.stopped else self.lines_again)
         self.locate([f.path for f in report if f.path not in self.located])
         findings = []
         for finding in report:
             where = self.located.get(finding.path)
             if where is None:
-                where = line_of_path(root, self.kind.cls, finding.path, namespace=self.ns)
+                where = self.file_line(line_of_path(root, self.kind.cls, finding.path,
+                                                    namespace=self.ns))
             findings.append(attrs.evolve(finding, source=label, line=where))
         return result(findings, complete=True)
 
@@ -765,10 +772,20 @@ class _Scan(_LinesPass):
         super().__init__(kind, options)
         self.batch = batch
         self.scanner = batch.scanner
+        self.end_line = batch.head_lines
+        """Line where the lines region ends (known once it is scanned)."""
 
-    def _root(self, newlines: int = 0) -> etree._Element:
-        return parse_bytes(self.batch.document(newlines), source=self.options.label,
+    def _root(self) -> etree._Element:
+        return parse_bytes(self.batch.document(), source=self.options.label,
                            limits=DOCUMENT_LIMITS).getroot()
+
+    def file_line(self, line: int | None) -> int | None:
+        """The file's line for a line of :meth:`ScannedBatch.document`: the head's lines
+        are the file's, the tail starts on the line where the lines end."""
+        head = self.batch.head_lines
+        if line is None or line <= head:
+            return line
+        return self.end_line + line - head - 1
 
     def _slow(self, region: Region, index: int) -> ReimbursementLine | None:
         """A record the compiled build refused: the generic reader on the record
@@ -831,9 +848,8 @@ class _Scan(_LinesPass):
                         stream.errors if stream is not None else 0) >= limit:
                     self.stopped = True
                     break
-        # The lines' place keeps its line ends, so that the trailer keeps its lines.
-        root = self._root(end_line - (1 + self.batch.head.count(b"\n")))
-        return self.outcome(root, stream, self.kind.schema_file)
+        self.end_line = end_line
+        return self.outcome(self._root(), stream, self.kind.schema_file)
 
     def lines_again(self) -> Iterator[ReimbursementLine]:
         build = self.scanner.build

@@ -132,6 +132,24 @@ class Region:
     rows: list[tuple[str, ...]]
     """Per record: its whole text, then the raw text of each child in plan order
     (``""``: absent)."""
+    _starts: list[int] = attrs.field(factory=list, eq=False, repr=False)
+    _last: list[int] = attrs.field(factory=lambda: [0, 0], eq=False, repr=False)
+
+    def place(self, position: int, pattern: re.Pattern[str]) -> tuple[int, int]:
+        """Offset in :attr:`text` and file line of the ``position``-th record. The
+        offsets are found once per region; lines are counted on from the last record
+        asked about (hits come in order), so many hits cost one pass, not one each."""
+        if not self._starts:
+            self._starts.extend(match.start() for match in pattern.finditer(self.text))
+        offset = self._starts[position]
+        last_offset, last_line = self._last
+        if offset < last_offset:
+            last_offset, last_line = 0, self.line
+        elif last_offset == 0:
+            last_line = self.line
+        line = last_line + self.text.count("\n", last_offset, offset)
+        self._last[:] = [offset, line]
+        return offset, line
 
 
 def _plain_head(head: bytes) -> None:
@@ -217,13 +235,12 @@ class LineScanner:
                        namespace: str) -> tuple[etree._Element, int]:
         """The ``position``-th record of ``region`` parsed on its own with the hardened
         parser, and the file line where it starts."""
-        matches = list(self.one.finditer(region.text))  # in C; only for a hit
-        match = matches[position]
+        _, line = region.place(position, self.one)
         opening = f"<{self.record}>"
-        record = match.group(1).rstrip(" \t\r\n")
+        record = region.rows[position][0].rstrip(" \t\r\n")
         marked = f'<{self.record} xmlns="{namespace}">' + record[len(opening):]
         element = parse_bytes(marked.encode("utf-8"), limits=DOCUMENT_LIMITS).getroot()
-        return element, region.line + region.text.count("\n", 0, match.start())
+        return element, line
 
 
 @attrs.frozen
@@ -239,10 +256,16 @@ class ScannedBatch:
     """Everything after ``</lines>``."""
     size: int
 
-    def document(self, newlines: int = 0) -> bytes:
-        """The form without its lines, with ``newlines`` line ends where the lines were
-        (so that the trailer keeps its line numbers)."""
-        return self.head + b"\n" * newlines + self.scanner.end.encode() + self.tail
+    @property
+    def head_lines(self) -> int:
+        """Line of the end of the head (``<lines>``) in the file."""
+        return 1 + self.head.count(b"\n")
+
+    def document(self) -> bytes:
+        """The form without its lines: the head, ``</lines>``, a line end, the tail.
+        Lines up to :attr:`head_lines` are the file's; the tail starts one line
+        further (see ``tail_line`` in :mod:`.checking`)."""
+        return self.head + self.scanner.end.encode() + b"\n" + self.tail
 
     def regions(self, *, progress: Callable[[int, int | None], None] | None = None,
                 ) -> Iterator[Region]:
@@ -286,7 +309,7 @@ class ScannedBatch:
                 if covered + scanner.leading.match(text).end() != len(text):  # type: ignore[union-attr]
                     raise GiveUp
                 if "&" in text or "\r" in text:
-                    rows = [tuple(xml_text(value) for value in row) for row in rows]
+                    rows = [(row[0], *map(xml_text, row[1:])) for row in rows]  # raw record kept
                 yield Region(index, line, text, rows)
                 index += len(rows)
                 line += text.count("\n")

@@ -420,3 +420,38 @@ def test_a_text_over_the_parser_limit_is_left_to_lxml(tmp_path: Path, spy: Spy) 
     for source, jobs in ((data, 1), (path, 1), (path, 2)):
         same_as_lxml(source, jobs=jobs)
     assert spy.answered == 0 and spy.gave_way == 3
+
+
+@pytest.mark.parametrize("layout", [lambda data: data, compact, crlf], ids=["plain", "compact",
+                                                                            "crlf"])
+def test_trailer_findings_keep_their_file_lines(layout: Any, spy: Spy) -> None:
+    """A loi 65 B1 sent 60 days after the decision (loi 65 art. 9–10: 45 days): the hit
+    is on the submission date, after the lines, at its line in the file."""
+    header = FormHeader(cpas=CPAS, effective_date=dt.date(2025, 3, 1),
+                        file_number="AB-123", decision_date=dt.date(2025, 2, 1))
+    body = tuple(line(n, basis=LegalBasis.EQUIVALENT_SOCIAL_AID) for n in range(30))
+    doc = ReimbursementForm(id="F-B1", form_type=FormType.LOI65_B1, header=header, lines=body,
+                            submission_date=dt.date(2025, 4, 2))
+    data = layout(to_xml(doc))
+    result = same_as_lxml(data)
+    assert spy.answered == 1
+    late = next(f for f in result.findings if f.code == "REIMB-B1-001")
+    assert late.path == "$.submission_date"
+    rows = data.decode().replace("\r\n", "\n").split("\n")
+    assert late.line is not None and "<submissionDate>" in rows[late.line - 1]
+
+
+def test_a_batch_of_many_blocks_is_scanned(spy: Spy) -> None:
+    """6 000 lines (about 1.6 MB, several blocks of the scanner, records cut at block
+    ends): scanned whole, and the same answer as lxml."""
+    many = [(n, "Zoë" * (n % 5)) for n in range(6_000)]
+    doc = form(*(ReimbursementLine(id=f"L{n:05d}", niss=NISS[n % 40],
+                                   basis=LegalBasis.INTEGRATION_INCOME,
+                                   period=Period(2024, 1 + n // 40 % 12),
+                                   amount=Money(f"{500 + n % 900}.{n % 100:02d}"),
+                                   beneficiary_name=name or None)
+                 for n, name in many))
+    data = to_xml(doc)
+    assert len(data) > 4 * (1 << 18)
+    result = same_as_lxml(data)
+    assert spy.answered == 1 and result.records == 6_000
