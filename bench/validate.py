@@ -13,8 +13,8 @@ that peaks do not mix:
 * **SDK validate**: :func:`cpas.adapters.xml.stream.validate` (schema only);
 * **SDK check**: :func:`cpas.adapters.xml.checking.check_file` as a user runs
   it (schema, and every line read into the SDK's model and checked by the
-  rules). For files from 8 MiB on a machine with two free CPUs, the schema
-  pass runs in a second process beside the rules pass;
+  rules). When the process may use two CPUs, the schema pass runs beside the
+  rules pass: in a second process for files from 3 MiB, in a thread below;
 * **check, 1 process**: the same with ``jobs=1`` (schema pass, then rules
   pass, in this process).
 

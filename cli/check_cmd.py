@@ -64,8 +64,9 @@ def _summary(result: CheckResult, lang: Lang) -> str:
               help="Stop checking a file after N errors (default: report every error).")
 @click.option("--jobs", type=click.IntRange(min=1, max=2), default=None, metavar="1|2",
               help="CPUs for a reimbursement batch: 2 runs the schema pass beside the "
-                   "rules (a second process from 8 MiB, a thread below), 1 one after the "
-                   "other (default: 2 when two CPUs are free). The findings are the same.")
+                   "rules (a second process from 3 MiB, a thread below), 1 one after the "
+                   "other (default: 2 when this process may use two CPUs). The findings "
+                   "are the same.")
 @FORMAT_OPTION
 @LANG_OPTION
 def check_command(files: tuple[Path, ...], today: dt.datetime | None, max_errors: int | None,

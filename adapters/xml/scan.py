@@ -4,13 +4,13 @@ Checking a national batch means reading a million ``<reimbursementLine>``
 records into the SDK's model. Through lxml each record costs a Python proxy,
 a tag and a text per child element; most of that work is spent on elements
 whose shape is always the same. This module reads the **text** of the lines
-region instead, with two compiled regular expressions per record class:
-
-* one matches a whole region of records and nothing else (``fullmatch``): the
-  records follow each other with only XML whitespace between them, each child
-  in plan order with a non-empty text and no markup inside, optional children
-  absent or present once;
-* the other extracts, in C, the texts of each record's children (``findall``).
+region instead, with one compiled regular expression per record class, run
+in C by ``findall`` over a block of text: each match is one record (its
+children in plan order, each with a non-empty text and no markup inside,
+optional children absent or present once) and the whitespace after it. The
+matches do not overlap and keep their order, so when their lengths add up to
+the block (after its leading whitespace) they tile it: the block holds
+records and whitespace, nothing else.
 
 It is **only a shortcut**, taken when the file is in the plain layout that
 :func:`~cpas.adapters.xml.documents.to_xml` and most writers produce, and it
@@ -18,6 +18,9 @@ relies on the schema for the rest: the answer of a scan is only used when the
 schema pass says the same bytes are valid (see :mod:`.checking`). What the
 scanner vouches for itself:
 
+* the input is bytes or a regular file (not a pipe), unchanged from the first
+  read to the last (device, inode, size and modification time), and its lines
+  region holds no ``<!`` or ``<?`` (checked before the rules pass starts);
 * the head (everything before ``<lines>``) holds no comment, CDATA section,
   DOCTYPE or processing instruction other than the XML declaration, and the
   declaration names UTF-8 or no encoding (no byte order mark but UTF-8's).
@@ -54,6 +57,7 @@ import codecs
 import io
 import os
 import re
+import stat
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from operator import itemgetter
@@ -173,6 +177,27 @@ def _plain_head(head: bytes) -> None:
         raise GiveUp
 
 
+def _signature(found: os.stat_result) -> tuple[int, int, int, int]:
+    return (found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns)
+
+
+def _no_markup_declarations(handle: IO[bytes], start: int, end: int) -> None:
+    """:class:`GiveUp` when the lines region holds ``<!`` or ``<?`` (a comment, CDATA
+    section or processing instruction): found before the rules pass starts, not at
+    the end of a long scan. One read of the region, searched in C."""
+    handle.seek(start)
+    previous = b""
+    while start < end:
+        block = handle.read(min(CHUNK * 4, end - start))
+        if not block:
+            return
+        start += len(block)
+        window = previous + block
+        if b"<!" in window or b"<?" in window:
+            raise GiveUp
+        previous = block[-1:]
+
+
 class LineScanner:
     """The scanner of one record class inside its container element (built once per
     process: :func:`line_scanner`)."""
@@ -197,8 +222,25 @@ class LineScanner:
         self.opening = f"<{container}>".encode()
         self.closing = f"</{record}>"
         self.end = f"</{container}>"
-        self.build: Callable[[tuple[str, ...]], Any] = _builder(cls, plan)
+        self.build: Callable[[tuple[str, ...]], Any] = _builder(cls, plan, _direct(cls, plan))
         """Raw texts of one record to the object (model converters and validators run)."""
+        self._through_init = _builder(cls, plan, False)
+        self._verified = False
+
+    def verify(self, row: tuple[str, ...]) -> None:
+        """Once per process, on a real row: the direct build must give what
+        ``cls(**values)`` gives, or the scanner builds through ``__init__`` from now on
+        (a class whose construction does more than its converters)."""
+        if self._verified:
+            return
+        self._verified = True
+        try:
+            direct, through = self.build(row), self._through_init(row)
+        except Exception:  # a row the model refuses proves nothing: check the next one
+            self._verified = False
+            return
+        if type(direct) is not type(through) or direct != through:
+            self.build = self._through_init
 
     def open(self, source: str | os.PathLike[str] | bytes) -> ScannedBatch:
         """Check the head and tail of a batch; :class:`GiveUp` when they are not plain.
@@ -206,6 +248,12 @@ class LineScanner:
         handle: IO[bytes] = (io.BytesIO(source) if isinstance(source, bytes)
                              else open(source, "rb"))  # noqa: SIM115 - closed below
         try:
+            signature = None
+            if not isinstance(source, bytes):
+                found_stat = os.fstat(handle.fileno())
+                if not stat.S_ISREG(found_stat.st_mode):  # a pipe, a device: lxml reads it
+                    raise GiveUp
+                signature = _signature(found_stat)
             size = handle.seek(0, io.SEEK_END)
             handle.seek(0)
             head = b""
@@ -227,7 +275,9 @@ class LineScanner:
             last = tail.rfind(closing)
             if last < 0:
                 raise GiveUp
-            return ScannedBatch(self, source, head, tail[last + len(closing):], size)
+            _no_markup_declarations(handle, len(head), start + last)
+            return ScannedBatch(self, source, head, tail[last + len(closing):], size,
+                                signature)
         finally:
             handle.close()
 
@@ -255,6 +305,17 @@ class ScannedBatch:
     tail: bytes
     """Everything after ``</lines>``."""
     size: int
+    signature: tuple[int, int, int, int] | None = None
+    """Device, inode, size and modification time of a file when it was opened."""
+
+    def unchanged(self) -> bool:
+        """Whether the file is still the one opened (bytes never change)."""
+        if self.signature is None or isinstance(self.source, bytes):
+            return True
+        try:
+            return _signature(os.stat(self.source)) == self.signature
+        except OSError:
+            return False
 
     @property
     def head_lines(self) -> int:
@@ -264,7 +325,7 @@ class ScannedBatch:
     def document(self) -> bytes:
         """The form without its lines: the head, ``</lines>``, a line end, the tail.
         Lines up to :attr:`head_lines` are the file's; the tail starts one line
-        further (see ``tail_line`` in :mod:`.checking`)."""
+        further (``_Scan.file_line`` in :mod:`.checking` maps them back)."""
         return self.head + self.scanner.end.encode() + b"\n" + self.tail
 
     def regions(self, *, progress: Callable[[int, int | None], None] | None = None,
@@ -275,6 +336,9 @@ class ScannedBatch:
         handle: IO[bytes] = (io.BytesIO(self.source) if isinstance(self.source, bytes)
                              else open(self.source, "rb"))  # noqa: SIM115 - closed below
         with handle:
+            if self.signature is not None and (
+                    _signature(os.fstat(handle.fileno())) != self.signature):
+                raise GiveUp  # replaced since it was opened: lxml reads what is there now
             handle.seek(len(self.head))
             decoder = codecs.getincrementaldecoder("utf-8")("strict")
             buffer = ""
@@ -302,6 +366,8 @@ class ScannedBatch:
                     cut = last + len(scanner.closing)
                 text = buffer[:cut]
                 rows: list[tuple[str, ...]] = scanner.one.findall(text)
+                if rows:
+                    scanner.verify(rows[0])
                 # The matches do not overlap and keep their order: if their lengths add
                 # up to the text after its leading whitespace, they tile it, with
                 # nothing between them.
@@ -323,12 +389,14 @@ class ScannedBatch:
 
 def _direct(cls: type[Any], plan: tuple[Slot, ...]) -> bool:
     """Whether ``cls`` is built by its converters alone: every field in the plan, no
-    validator, no ``__attrs_pre_init__``/``__attrs_post_init__``, slotted."""
+    validator, no ``__attrs_pre_init__``/``__attrs_post_init__``, slotted, no cached
+    hash (checked again on a real row: :meth:`LineScanner.verify`)."""
     fields = attrs.fields(cls)
+    slots_ = cls.__dict__.get("__slots__", None)
     return (len(fields) == len(plan) and all(field.validator is None for field in fields)
             and not hasattr(cls, "__attrs_pre_init__")
             and not hasattr(cls, "__attrs_post_init__")
-            and "__slots__" in cls.__dict__)
+            and slots_ is not None and not any("hash" in name for name in slots_))
 
 
 def _model_converter(slot: Slot) -> Callable[[Any], Any] | None:
@@ -347,7 +415,8 @@ def _few_valued(scalar: Scalar) -> bool:
         "Period", "Date", "Lang", "xs:date")
 
 
-def _builder(cls: type[Any], plan: tuple[Slot, ...]) -> Callable[[tuple[str, ...]], Any]:
+def _builder(cls: type[Any], plan: tuple[Slot, ...],
+             direct: bool) -> Callable[[tuple[str, ...]], Any]:
     """``row -> object``: each raw text through the compiled converter of its type
     (:mod:`.fastread`), then the field's own converter, as the constructor does.
 
@@ -359,7 +428,6 @@ def _builder(cls: type[Any], plan: tuple[Slot, ...]) -> Callable[[tuple[str, ...
     """
     namespace: dict[str, Any] = {"cls": cls, "NEW": object.__new__,
                                  "SET": object.__setattr__}
-    direct = _direct(cls, plan)
     body: list[str] = ["def build(row):"]
     if direct:
         body.append("    obj = NEW(cls)")

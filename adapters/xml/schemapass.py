@@ -40,21 +40,29 @@ class SchemaPass:
         self.path = path
         self.name = name
         self.max_errors = max_errors
-        command = [sys.executable, "-m", __name__, path, name]
+        # -P: the current folder (a drop folder, say) is not put on the child's module
+        # path, so nothing found there is imported; the user's site and PYTHONPATH are
+        # kept, as for the caller.
+        command = [sys.executable or "", "-P", "-m", __name__, path, name]
         if max_errors is not None:
             command.append(str(max_errors))
         self._child: subprocess.Popen[bytes] | None
         try:
             self._child = subprocess.Popen(command, stdin=subprocess.DEVNULL,  # noqa: S603
                                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        except OSError:
+        except (OSError, ValueError):  # no interpreter to start (embedded Python)
             self._child = None
 
     def result(self) -> ValidationResult:
         """The validation result (waits for the child)."""
         child, self._child = self._child, None
         if child is not None:
-            out, _ = child.communicate()
+            try:
+                out, _ = child.communicate()
+            except BaseException:  # interrupted while waiting: the child goes too
+                child.kill()
+                child.communicate()
+                raise
             if child.returncode == 0:
                 try:
                     answer = pickle.loads(out)  # noqa: S301 - our own child's answer

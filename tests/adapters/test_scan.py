@@ -27,7 +27,7 @@ from cpas.adapters.xml.checking import CheckResult, check_file
 from cpas.adapters.xml.documents import from_xml, to_xml
 from cpas.adapters.xml.mapping import from_element
 from cpas.adapters.xml.parser import BATCH_LIMITS
-from cpas.adapters.xml.scan import GiveUp, line_scanner, xml_text
+from cpas.adapters.xml.scan import GiveUp, LineScanner, line_scanner, xml_text
 from cpas.cli.main import cli
 from cpas.sdk import Cpas, Money, Period
 from cpas.sdk.documents.reimbursement import (
@@ -366,7 +366,8 @@ def test_a_schema_pass_beside_gives_the_answer_of_one_pass(
         one = check_file(path, today=TODAY, jobs=1)
         two = check_file(path, today=TODAY, jobs=2)
         assert one == two == by_lxml(path), label
-    assert started == [{"thread": "SchemaThread", "process": "SchemaPass"}[beside]] * 3
+    # The comment between lines is seen before any pass starts: no pass beside then.
+    assert started == [{"thread": "SchemaThread", "process": "SchemaPass"}[beside]] * 2
     # Valid with jobs 1 and 2, invalid with jobs 2 (with jobs 1 the schema pass comes
     # first and the rules pass never starts on an invalid file).
     assert spy.answered == 3
@@ -455,3 +456,48 @@ def test_a_batch_of_many_blocks_is_scanned(spy: Spy) -> None:
     assert len(data) > 4 * (1 << 18)
     result = same_as_lxml(data)
     assert spy.answered == 1 and result.records == 6_000
+
+
+def test_the_schema_pass_process_imports_nothing_from_the_current_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``cpas check`` run inside a drop folder that holds an ``lxml`` package: the child
+    process must not import it (it would run code and answer for the validation)."""
+    folder = tmp_path / "drop"
+    (folder / "lxml").mkdir(parents=True)
+    marker = tmp_path / "imported"
+    (folder / "lxml" / "__init__.py").write_text(
+        f"open({str(marker)!r}, 'w').close()\n", encoding="utf-8")
+    path = folder / "batch.xml"
+    path.write_bytes(to_xml(with_findings()))
+    monkeypatch.chdir(folder)
+    monkeypatch.setattr(checking, "PARALLEL_BYTES", 0)
+    result = check_file(path, today=TODAY, jobs=2)
+    assert not marker.exists()
+    assert result == by_lxml(path)
+
+
+def test_only_regular_files_and_unchanged_files_are_scanned(tmp_path: Path) -> None:
+    scanner = line_scanner(ReimbursementLine, record="reimbursementLine", container="lines")
+    with pytest.raises(GiveUp):
+        scanner.open("/dev/null")  # a device: lxml reads it as it comes
+    path = tmp_path / "batch.xml"
+    data = to_xml(with_findings())
+    path.write_bytes(data)
+    batch = scanner.open(path)
+    assert batch.unchanged() and sum(len(r.rows) for r in batch.regions()) == 14
+    path.write_bytes(data.replace(b"900.00", b"901.00", 1) + b"\n")
+    assert not batch.unchanged()
+    with pytest.raises(GiveUp):
+        next(iter(batch.regions()))
+
+
+def test_a_direct_build_that_differs_from_the_constructor_is_dropped() -> None:
+    """Checked once on a real row: a direct build that does not give what the
+    constructor gives is replaced by the constructor for good."""
+    scanner = LineScanner(ReimbursementLine, record="reimbursementLine", container="lines")
+    wrong = ReimbursementLine(id="other", niss=NISS[0], basis=LegalBasis.INTEGRATION_INCOME,
+                              period=Period(2025, 3), amount=Money("900.00"))
+    scanner.build = lambda row: wrong
+    data = to_xml(with_findings())
+    rows = [row for region in scanner.open(data).regions() for row in region.rows]
+    assert [scanner.build(row) for row in rows] == list(from_xml(data).lines)
