@@ -10,9 +10,11 @@ scanner read the layouts it vouches for and give way on the others?
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -501,3 +503,24 @@ def test_a_direct_build_that_differs_from_the_constructor_is_dropped() -> None:
     data = to_xml(with_findings())
     rows = [row for region in scanner.open(data).regions() for row in region.rows]
     assert [scanner.build(row) for row in rows] == list(from_xml(data).lines)
+
+
+def test_a_pipe_is_checked_like_the_file_it_carries(tmp_path: Path) -> None:
+    """``cat batch.xml | cpas check /dev/stdin``: a pipe can be read once, the checks read
+    a file several times; the answer is the file's."""
+    data = to_xml(with_findings())
+    path = tmp_path / "batch.xml"
+    path.write_bytes(data)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+
+    def feed() -> None:
+        with open(fifo, "wb") as out:
+            out.write(data)
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    piped = check_file(fifo, today=TODAY, name="batch.xml")
+    writer.join()
+    assert piped == check_file(path, today=TODAY, name="batch.xml")
+    assert piped.records == 14 and not piped.ok
