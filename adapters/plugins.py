@@ -209,12 +209,13 @@ class Discovery:
     def for_file(self, name: str) -> Adapter | None:
         """The adapter whose ``file_patterns`` match ``name``, else the first adapter
         (built-ins first) that reads files with ``name``'s extension."""
-        base = PurePath(name).name.lower()
+        path = PurePath(name)
+        base = path.name.lower()
         for item in self.adapters:
             patterns = getattr(item.adapter, "file_patterns", ())
-            if any(fnmatch.fnmatchcase(base, str(p).lower()) for p in patterns):
+            if patterns and any(fnmatch.fnmatchcase(base, str(p).lower()) for p in patterns):
                 return item.adapter
-        suffix = PurePath(name).suffix.lower()
+        suffix = path.suffix.lower()
         for item in self.adapters:
             if suffix in item.adapter.extensions:
                 return item.adapter

@@ -1,6 +1,7 @@
 """Benchmark: small files through the exchange folder against a plain durable copy.
 
-    python bench/exchange.py [--files 10000] [--repeat 1] [--jobs 1,2] [--profile] [--dir D]
+    python bench/exchange.py [--files 10000] [--repeat 1] [--jobs 1,2] [--profile [--sort S]]
+                             [--dir D]
 
 ``--files`` small valid documents (the five sample documents of
 :func:`cpas.sdk.samples.sample_set` in turn: PIIS, bilan, subsidy and
@@ -22,9 +23,10 @@ exchange/baseline against the issue's goal of 0.5, and the CPU time per file
 (this process and its worker processes, user + system), which moves much less
 than the wall time when the disk or the other tenants of the machine are
 busy. ``--profile`` also prints the exchange's 25 most expensive functions
-(cProfile, cumulative time). ``--dir`` puts the temporary folder elsewhere
-(default: the system's temporary folder); on a RAM file system (``/dev/shm``)
-an fsync costs nothing and the figures show the CPU cost alone.
+(cProfile; cumulative time, or the order given by ``--sort``, e.g.
+``tottime``). ``--dir`` puts the temporary folder elsewhere (default: the
+system's temporary folder); on a RAM file system (``/dev/shm``) an fsync costs
+nothing and the figures show the CPU cost alone.
 """
 
 from __future__ import annotations
@@ -88,7 +90,7 @@ def baseline(files: list[Path], target: Path) -> tuple[float, float]:
 
 
 def exchange(files: list[Path], work: Path, profile: bool,
-             jobs: int) -> tuple[float, float, int]:
+             jobs: int, sort: str = "cumulative") -> tuple[float, float, int]:
     """Seconds for one pass of the exchange over ``files``, the CPU seconds spent (worker
     processes included: they are stopped at the end of the pass), and the files written."""
     inbox = work / "in"
@@ -109,7 +111,7 @@ def exchange(files: list[Path], work: Path, profile: bool,
     cpu = cpu_seconds() - cpu
     if profiler is not None:
         text = io.StringIO()
-        pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(25)
+        pstats.Stats(profiler, stream=text).sort_stats(sort).print_stats(25)
         print(text.getvalue())
     return seconds, cpu, summary.count("written")
 
@@ -121,6 +123,8 @@ def main() -> None:
     parser.add_argument("--jobs", default="1,2",
                         help="comma-separated worker counts to measure (default 1,2)")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--sort", default="cumulative",
+                        help="order of the --profile listing (cumulative, tottime…)")
     parser.add_argument("--dir", type=Path, default=None,
                         help="where to put the temporary folder (e.g. /dev/shm)")
     args = parser.parse_args()
@@ -137,7 +141,7 @@ def main() -> None:
             for count in jobs:
                 work = root / f"exchange-{run}-{count}"
                 seconds, cpu, written = exchange(files, work, args.profile and run == 0,
-                                                 count)
+                                                 count, args.sort)
                 if written != len(files):
                     raise SystemExit(f"the exchange wrote {written} of {len(files)} files")
                 exchange_times[count].append((seconds, cpu))

@@ -1,4 +1,4 @@
-"""A compiled reader for record elements: the fast path of :func:`~.mapping.from_element`.
+"""Compiled readers: the fast paths of :func:`~.mapping.from_element` and :func:`~.mapping.load`.
 
 A batch of a million reimbursement lines is read line by line; the generic
 reader (:class:`~.mapping._Reader`) walks the plan of the class for every
@@ -28,9 +28,9 @@ work in a few operations per child element. It is **only a shortcut**:
 Where it saves most is on the values that repeat or have a simple form:
 
 * values of immutable types with few distinct forms (enum members, months,
-  dates, booleans, languages) are kept in a small table by their text
-  (bounded: cleared past :data:`_CACHE_LIMIT` entries), so equal texts give
-  equal (shared, frozen) objects;
+  dates, booleans, languages, enterprise numbers, NIS codes) are kept in a
+  small table by their text (bounded: cleared past :data:`_CACHE_LIMIT`
+  entries), so equal texts give equal (shared, frozen) objects;
 * an amount written ``digits.dd`` (what the SDK writes) is a ``Money`` whose
   amount is ``Decimal(text)``: that is exactly what ``Money``'s converter
   returns for such a text (finite, not negative, two decimals already);
@@ -43,6 +43,20 @@ objects on generated documents and on every line of the valid corpus, that
 the fast reader gives way on refused values (bad check digits, 30 February,
 a comment inside a value…), and that wherever it reads a line of the invalid
 corpus differently from the generic reader, the schema refuses that file.
+
+**Whole documents** (:func:`document_reader`, used by :func:`~.mapping.load`,
+so by ``from_xml`` and the exchange folder): the same compiled steps for every
+class of the document, nested classes and lists included (a list is its
+wrapper element holding one item element per value, as in the mapping rules).
+This reader does not rely on the schema: besides what the record reader
+checks, it gives way on any attribute in the document (the generic reader
+tolerates ``xsi:*`` and refuses the rest), on text that is not XML white space
+between or around the children of a class or list element, and on a comment or
+processing instruction anywhere it expects elements or a value. So wherever the
+generic reader would raise, it returns ``None`` and the generic reader raises
+the error, with its path and line. ``tests/adapters/test_fastpath_documents.py``
+compares both on generated documents of every kind, on the valid, invalid and
+semantic corpus files, and on spoilt documents.
 """
 
 from __future__ import annotations
@@ -57,9 +71,9 @@ from lxml import etree
 
 from ...sdk.identifiers import Niss, niss_checks_out
 from ...sdk.money import Money
-from .mapping import Scalar, slots
+from .mapping import Scalar, scalar_for, slots
 
-__all__ = ["FastReader", "fast_reader"]
+__all__ = ["FastReader", "document_reader", "fast_reader"]
 
 T = TypeVar("T")
 
@@ -97,9 +111,17 @@ _READS: dict[Any, Callable[[str], Any]] = {Money: _money, Niss: _niss}
 """Faster reads giving what ``Scalar.read`` gives (see the module docstring)."""
 
 
+_STRING = scalar_for(str)
+
+
+def _text(text: str | None) -> str:
+    return text or ""
+
+
 def _is_few_valued(scalar: Scalar) -> bool:
     """Immutable values with few distinct texts in a batch: worth a table."""
-    return bool(scalar.values) or scalar.name in ("Period", "Date", "Lang", "xs:boolean")
+    return bool(scalar.values) or scalar.name in ("Period", "Date", "Lang", "xs:boolean",
+                                                  "Kbo", "NisCode")
 
 
 def _converter(scalar: Scalar) -> Callable[[str | None], Any]:
@@ -109,6 +131,8 @@ def _converter(scalar: Scalar) -> Callable[[str | None], Any]:
     values = frozenset(scalar.values)
     collapse = scalar.collapse
     read = _READS.get(scalar.python, scalar.read)
+    if scalar is _STRING:
+        return _text  # what parse gives for xs:string: the text as it is
 
     def parse(text: str | None) -> Any:
         text = text or ""
@@ -172,6 +196,125 @@ def _compile(cls: type[T], namespace: str) -> Callable[[etree._Element], T | Non
 
 _readers: dict[tuple[type, str], Callable[[etree._Element], Any] | None] = {}
 _lock = threading.Lock()
+
+
+# --------------------------------------------------------------------------- whole documents
+
+_LEAF, _PART, _LEAVES, _PARTS = range(4)
+"""How a child element is read: a value, a nested object, a list of values or of objects."""
+
+_HAS_ATTRIBUTE = etree.XPath("boolean(descendant-or-self::*/@*)")
+
+
+def _items(wrapper: etree._Element, tag: str, how: int,
+           read: Callable[[Any], Any]) -> tuple[Any, ...]:
+    """The items of a list's wrapper element, as the generic reader takes them."""
+    text = wrapper.text
+    if text and text.strip(_XML_WHITESPACE):
+        raise _GiveWay
+    out = []
+    for one in wrapper:
+        text = one.tail
+        if one.tag != tag or (text and text.strip(_XML_WHITESPACE)):
+            raise _GiveWay
+        if how == _PARTS:
+            out.append(read(one))
+        elif len(one):
+            raise _GiveWay
+        else:
+            out.append(read(one.text))
+    return tuple(out)
+
+
+_Part = Callable[[etree._Element], Any]
+
+
+def _compile_part(cls: type, ns: str, built: dict[type, _Part]) -> _Part:
+    """The compiled reader of one class (raising :class:`_GiveWay`), nested ones included;
+    ``built`` holds the readers of the classes already compiled for this document."""
+    found = built.get(cls)
+    if found is not None:
+        return found
+    final: list[_Part] = []
+
+    def late(element: etree._Element) -> Any:  # a class nested in itself
+        return final[0](element)
+
+    built[cls] = late
+    table: dict[Any, tuple[int, str, int, Callable[[Any], Any], str]] = {}
+    optional: dict[str, None] = {}
+    for position, slot in enumerate(slots(cls)):
+        value = slot.value
+        read: Callable[[Any], Any] = (_converter(value) if isinstance(value, Scalar)
+                                      else _compile_part(value, ns, built))
+        if slot.many:
+            how = _LEAVES if isinstance(value, Scalar) else _PARTS
+        else:
+            how = _LEAF if isinstance(value, Scalar) else _PART
+        table[ns + slot.element] = (position, slot.arg, how, read, ns + str(slot.item))
+        if slot.optional:
+            optional[slot.arg] = None
+    total = len(table)
+    get = table.get
+
+    def part(element: etree._Element) -> Any:
+        text = element.text
+        if text and text.strip(_XML_WHITESPACE):
+            raise _GiveWay
+        values: dict[str, Any] = dict(optional)
+        last = -1
+        for child in element:
+            entry = get(child.tag)
+            text = child.tail
+            if entry is None or entry[0] <= last or (text and text.strip(_XML_WHITESPACE)):
+                raise _GiveWay
+            last, arg, how, read, item = entry
+            if how == _LEAF:
+                if len(child):
+                    raise _GiveWay
+                values[arg] = read(child.text)
+            elif how == _PART:
+                values[arg] = read(child)
+            else:
+                values[arg] = _items(child, item, how, read)
+        if len(values) != total:
+            raise _GiveWay  # a required element is missing
+        return cls(**values)
+
+    final.append(part)
+    built[cls] = part
+    return part
+
+
+def _compile_document(cls: type[T], namespace: str) -> Callable[[etree._Element], T | None]:
+    part = _compile_part(cls, "{" + namespace + "}", {})
+
+    def read(root: etree._Element) -> T | None:
+        try:
+            if _HAS_ATTRIBUTE(root):
+                return None  # xsi:* is tolerated, anything else refused: the generic reader
+            document: T = part(root)
+            return document
+        except Exception:  # any doubt: the generic reader decides
+            return None
+
+    return read
+
+
+_documents: dict[tuple[type, str], Callable[[etree._Element], Any]] = {}
+
+
+def document_reader(cls: type[T], namespace: str) -> Callable[[etree._Element], T | None]:
+    """The compiled reader of whole ``cls`` elements (nested classes and lists included),
+    built once per class and namespace: the object, or ``None`` when the generic reader
+    must run (see the module docstring)."""
+    key = (cls, namespace)
+    reader = _documents.get(key)
+    if reader is None:
+        built = _compile_document(cls, namespace)
+        with _lock:
+            reader = _documents.setdefault(key, built)
+    return reader
 
 
 def fast_reader(cls: type[T], namespace: str) -> Callable[[etree._Element], T | None] | None:

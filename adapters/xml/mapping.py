@@ -41,8 +41,9 @@ gives the same bytes. Reading ignores the white space between elements.
 
 The writer and the reader here are the reference. Their compiled shortcuts,
 :mod:`~cpas.adapters.xml.fastwrite` (whole documents, used by ``to_xml``) and
-:mod:`~cpas.adapters.xml.fastread` (records), give the same bytes and objects
-and hand over to this module whenever anything is out of the ordinary.
+:mod:`~cpas.adapters.xml.fastread` (records, and whole documents for :func:`load`),
+give the same bytes and objects and hand over to this module whenever anything is
+out of the ordinary.
 
 Reading builds every object through its class's ``__init__`` (converters and
 validators run), so a model's converters must accept their own output. Any SDK
@@ -643,10 +644,31 @@ def from_element(element: etree._Element, cls: type[T], *, namespace: str,
 
 
 def load(root: etree._Element, cls: type[T], *, tag: str, namespace: str) -> T:
-    """Read a whole document whose root element must be ``{namespace}tag``."""
+    """Read a whole document whose root element must be ``{namespace}tag``.
+
+    The compiled reader of :mod:`~cpas.adapters.xml.fastread` reads it when it can
+    vouch for the result (the same object); otherwise, and for every error, the
+    generic reader below runs."""
     expected = "{" + namespace + "}" + tag
     if root.tag != expected:
         raise XmlMappingError(f"expected root element {expected}, found {root.tag}", path="$",
                               line=_line(root))
+    document = _document_reader(cls, namespace)(root)
+    if document is not None:
+        return document
     return from_element(root, cls, namespace=namespace)
+
+
+_compiled: list[Callable[[type, str], Callable[[etree._Element], Any]]] = []
+""":func:`~cpas.adapters.xml.fastread.document_reader`, once imported."""
+
+
+def _document_reader(cls: type[T], namespace: str) -> Callable[[etree._Element], T | None]:
+    """The compiled shortcut of :func:`load` (imported late: it is built on this module)."""
+    if not _compiled:
+        from .fastread import document_reader
+
+        _compiled.append(document_reader)
+    reader: Callable[[etree._Element], T | None] = _compiled[0](cls, namespace)
+    return reader
 

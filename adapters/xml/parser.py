@@ -330,9 +330,12 @@ def _longer_than(chars: int) -> etree.XPath:
         f" | descendant-or-self::*/@*[string-length(.) > {chars}])[1]")
 
 
-_XINCLUDE = etree.XPath(
-    "(descendant-or-self::*[" + " or ".join(
-        f"namespace-uri() = '{ns}'" for ns in XINCLUDE_NAMESPACES) + "])[1]")
+_XINCLUDE_TAGS = tuple(f"{prefix}*" for prefix in XINCLUDE_PREFIXES)
+"""``element.iter`` filters for XInclude elements (libxml2 compares the namespaces)."""
+
+_ONE_CHAR_PER_BYTE = ("UTF-8", "UTF8", "UTF-16", "UTF-32", "UCS-2", "UCS-4", "US-ASCII",
+                      "ASCII", "ISO-8859-")
+"""Encodings (name prefixes) that never decode one byte into more than one character."""
 
 _COUNT = etree.XPath("count(descendant-or-self::*)")
 
@@ -347,11 +350,25 @@ def _first(result: Any) -> Any:
     return result[0] if isinstance(result, list) and result else None
 
 
+def _texts_fit(size: int, encoding: str | None, limits: Limits) -> bool:
+    """Whether no text or attribute value of a document of ``size`` bytes in ``encoding``
+    can be longer than ``limits.max_text`` characters, without looking.
+
+    In the encodings of :data:`_ONE_CHAR_PER_BYTE` every character takes at least one
+    byte of input (a character reference takes more; no DTD, so no entity), so the
+    characters of one text cannot outnumber the document's bytes. Any other encoding,
+    or a larger document, is checked text by text.
+    """
+    name = (encoding or "").upper().replace("_", "-")
+    return size <= limits.max_text and name.startswith(_ONE_CHAR_PER_BYTE)
+
+
 def _check_tree(
     element: etree._Element, limits: Limits, source: str | None, *, depth: int = 1,
-    count: bool = False,
+    count: bool = False, texts: bool = True,
 ) -> None:
-    """Check ``element`` (at ``depth``) and its descendants against ``limits``."""
+    """Check ``element`` (at ``depth``) and its descendants against ``limits``
+    (the length of texts and attribute values only if ``texts``: see :func:`_texts_fit`)."""
     if count and limits.max_live_elements is not None:
         held = _COUNT(element)
         if isinstance(held, float) and held > limits.max_live_elements:
@@ -359,7 +376,7 @@ def _check_tree(
                 f"more than {limits.max_live_elements} elements held at once while streaming "
                 "(records expected as direct children of a container)", source=source,
                 line=_line_of(element))
-    found = _first(_XINCLUDE(element))
+    found = next(element.iter(*_XINCLUDE_TAGS), None)
     if found is not None:
         raise UnsafeXml("XInclude is not allowed", source=source, line=_line_of(found))
     if limits.max_depth >= depth:
@@ -369,7 +386,7 @@ def _check_tree(
     if found is not None:
         raise XmlLimitExceeded(f"elements nested deeper than {limits.max_depth} levels",
                                source=source, line=_line_of(found))
-    found = _first(_longer_than(limits.max_text)(element))
+    found = _first(_longer_than(limits.max_text)(element)) if texts else None
     if found is not None:
         what = "an attribute value" if getattr(found, "is_attribute", False) else "a text"
         raise XmlLimitExceeded(f"{what} longer than {limits.max_text} characters",
@@ -410,7 +427,8 @@ def parse_bytes(
         raise _syntax_error(exc, source) from None
     tree = root.getroottree()
     _check_docinfo(tree, source)
-    _check_tree(root, limits, source)
+    _check_tree(root, limits, source,
+                texts=not _texts_fit(len(data), tree.docinfo.encoding, limits))
     return tree
 
 

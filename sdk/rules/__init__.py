@@ -136,6 +136,7 @@ def rule(
             valid_from=valid_from, valid_until=valid_until,
             doc=(func.__doc__ or "").strip(),
         )
+        _forget()
         return func
 
     return register
@@ -150,15 +151,42 @@ def _load() -> None:
     _loaded = True
 
 
+_sorted: list[tuple[RuleInfo, ...]] = []
+"""``all_rules()`` once computed (empty: to compute again)."""
+_by_kind: dict[type, tuple[RuleInfo, ...]] = {}
+"""``rules_for(kind)`` once computed: checking a document costs no rule lookup."""
+
+
+def _forget() -> None:
+    """A rule was registered: the lists above are computed again when next asked for."""
+    _sorted.clear()
+    _by_kind.clear()
+
+
 def all_rules() -> tuple[RuleInfo, ...]:
     """Every registered rule, sorted by code."""
     _load()
-    return tuple(sorted(_RULES.values(), key=lambda r: r.code))
+    if not _sorted:
+        _sorted.append(tuple(sorted(_RULES.values(), key=lambda r: r.code)))
+    return _sorted[0]
 
 
 def rules_for(kind: type) -> tuple[RuleInfo, ...]:
     """The rules that apply to documents of ``kind`` (and its base classes)."""
-    return tuple(r for r in all_rules() if issubclass(kind, r.document))
+    found = _by_kind.get(kind)
+    if found is None:
+        found = _by_kind[kind] = tuple(r for r in all_rules() if issubclass(kind, r.document))
+    return found
+
+
+_policies: list[LocalPolicy] = []
+
+
+def _default_policy() -> LocalPolicy:
+    """``LocalPolicy()``, built once (it is frozen)."""
+    if not _policies:
+        _policies.append(LocalPolicy())
+    return _policies[0]
 
 
 _NO_PARAMETER = Text(
@@ -180,16 +208,18 @@ def check(
     Never raises for a document that breaks rules: legacy data is loaded and
     reported on. ``today`` enables deadline checks against the clock.
     """
+    on = document.rules_date()
     ctx = Context(
-        on=document.rules_date(),
+        on=on,
         parameters=parameters or Parameters.default(),
-        policy=policy or LocalPolicy(),
+        policy=policy or _default_policy(),
         today=today,
     )
     findings: list[Finding] = []
     for info in rules_for(type(document)):
-        if not info.applies_on(ctx.on):
-            continue
+        start, end = info.valid_from, info.valid_until
+        if (start is not None and on < start) or (end is not None and end < on):
+            continue  # not in force on the document's date (RuleInfo.applies_on)
         try:
             hits = list(info.func(document, ctx))
         except NoRuleInForce as exc:
@@ -198,5 +228,6 @@ def check(
                 message=_NO_PARAMETER.format(code=info.code, key=exc.key, on=exc.on),
                 legal=info.legal))
             continue
-        findings.extend(info.finding(hit) for hit in hits)
+        if hits:
+            findings.extend([info.finding(hit) for hit in hits])
     return Report(tuple(findings))
