@@ -72,9 +72,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import shutil
-import stat
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
@@ -112,7 +109,7 @@ from .parser import (
 )
 from .scan import GiveUp, Region, ScannedBatch, line_scanner
 from .schemapass import SchemaPass, SchemaThread, valid_whole
-from .stream import ValidationResult, validate
+from .stream import ValidationResult, readable_again, validate
 
 __all__ = ["CheckResult", "check_file", "line_of_path"]
 
@@ -306,15 +303,11 @@ def check_file(
     if jobs is not None and jobs not in (1, 2):
         raise ValueError("jobs must be 1 or 2")
     label = name or (os.fspath(source) if not isinstance(source, bytes) else "<bytes>")
-    if not isinstance(source, bytes) and _stream_only(source):
-        # A pipe or a device can be read once; the checks read a file more than once.
-        with tempfile.NamedTemporaryFile(prefix="cpas-check-", suffix=".xml") as copy:
-            with open(source, "rb") as handle:
-                shutil.copyfileobj(handle, copy, 1 << 20)
-            copy.flush()
-            return check_file(copy.name, today=today, policy=policy, parameters=parameters,
-                              max_errors=max_errors, progress=progress, name=label,
-                              jobs=jobs)
+    with readable_again(source) as readable:
+        if readable is not source:  # a pipe or a device, copied: check the copy
+            return check_file(readable, today=today, policy=policy,  # type: ignore[arg-type]
+                              parameters=parameters, max_errors=max_errors,
+                              progress=progress, name=label, jobs=jobs)
     options = _Options(label, today, policy, parameters, max_errors, progress)
     batch_kind = _batch_kind(source, label)
     if batch_kind is not None:
@@ -336,15 +329,6 @@ def check_file(
             return result
         raise AssertionError("unreachable")  # pragma: no cover
     return _check_document(source, kind, validation, options)
-
-
-def _stream_only(path: str | os.PathLike[str]) -> bool:
-    """A pipe, socket or device (read once), not a regular file; a missing file is left
-    to the reading, which raises its ``OSError``."""
-    try:
-        return not stat.S_ISREG(os.stat(path).st_mode)
-    except OSError:
-        return False
 
 
 def _batch_kind(source: Source, label: str) -> tuple[DocumentKind, str] | None:

@@ -38,8 +38,12 @@ the root namespace and streams when the schema declares record elements.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import shutil
+import stat
+import tempfile
 from collections.abc import Callable, Collection, Iterable, Iterator
 from typing import Any
 
@@ -568,6 +572,31 @@ def records_of_schema(root_tag: str, elements: Iterable[str]) -> frozenset[str]:
     return frozenset(tags - {root_tag})
 
 
+def _read_once(path: str | os.PathLike[str]) -> bool:
+    """A pipe, socket or device, not a regular file; a missing file is left to the
+    reading, which raises its ``OSError``."""
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def readable_again(source: Source | bytes) -> Iterator[Source | bytes]:
+    """``source`` itself when it is bytes or a regular file; for a pipe or a device,
+    which can be read once (``cat batch.xml | cpas validate /dev/stdin``), a temporary
+    copy: the checks read a file more than once (its head first, to pick the schema)."""
+    if isinstance(source, bytes | bytearray) or not isinstance(source, str | os.PathLike) \
+            or not _read_once(source):
+        yield source
+        return
+    with tempfile.NamedTemporaryFile(prefix="cpas-", suffix=".xml") as copy:
+        with open(source, "rb") as handle:
+            shutil.copyfileobj(handle, copy, 1 << 20)
+        copy.flush()
+        yield copy.name
+
+
 def validate(
     source: str | os.PathLike[str] | bytes, *, package: Package | None = None,
     max_errors: int | None = None, progress: Progress | None = None, name: str | None = None,
@@ -575,9 +604,17 @@ def validate(
     """Validate a file (or bytes) against the registry schema of its root namespace.
 
     Streams record by record when the schema declares record elements (global
-    elements other than the root); otherwise reads the document whole.
+    elements other than the root); otherwise reads the document whole. A pipe or a
+    device is copied to a temporary file first (see :func:`readable_again`).
     """
     label = _source_name(source, name)
+    with readable_again(source) as readable:
+        return _validate(readable, package, max_errors, progress, label)  # type: ignore[arg-type]
+
+
+def _validate(source: str | os.PathLike[str] | bytes, package: Package | None,
+              max_errors: int | None, progress: Progress | None,
+              label: str) -> ValidationResult:
     try:
         root_tag = peek_root(source, name=label)
     except XmlError as exc:

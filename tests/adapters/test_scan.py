@@ -30,6 +30,7 @@ from cpas.adapters.xml.documents import from_xml, to_xml
 from cpas.adapters.xml.mapping import from_element
 from cpas.adapters.xml.parser import BATCH_LIMITS
 from cpas.adapters.xml.scan import GiveUp, LineScanner, line_scanner, xml_text
+from cpas.adapters.xml.stream import validate
 from cpas.cli.main import cli
 from cpas.sdk import Cpas, Money, Period
 from cpas.sdk.documents.reimbursement import (
@@ -524,3 +525,24 @@ def test_a_pipe_is_checked_like_the_file_it_carries(tmp_path: Path) -> None:
     writer.join()
     assert piped == check_file(path, today=TODAY, name="batch.xml")
     assert piped.records == 14 and not piped.ok
+
+
+def test_validate_reads_a_pipe_like_the_file_it_carries(tmp_path: Path) -> None:
+    """``cat batch.xml | cpas validate /dev/stdin``: the head peeked to pick the schema
+    must not be lost (the pipe is copied first)."""
+    data = to_xml(with_findings()).replace(b"<amount>900.00</amount>", b"<amount>x</amount>", 1)
+    path = tmp_path / "batch.xml"
+    path.write_bytes(data)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+
+    def feed() -> None:
+        with open(fifo, "wb") as out:
+            out.write(data)
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    piped = validate(fifo, name="batch.xml")
+    writer.join()
+    assert piped == validate(path, name="batch.xml")
+    assert [f.code for f in piped.findings] == ["XSD-VALUE"]
