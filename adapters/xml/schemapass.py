@@ -113,6 +113,7 @@ class SchemaThread:
         self.path = path
         self.name = name
         self.max_errors = max_errors
+        self.schema_name = schema_name
         self._valid = False
 
         def work() -> None:
@@ -120,7 +121,6 @@ class SchemaThread:
 
         self._thread = threading.Thread(target=work, name="cpas-schema-pass", daemon=True)
         self._thread.start()
-        self.schema_name = schema_name
 
     def result(self, *, trusted: bool = True) -> ValidationResult:
         """The validation result (waits for the thread). With ``trusted`` False (the
