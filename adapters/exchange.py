@@ -50,16 +50,50 @@ A file that was being handled when the process died is handled *alone* in
 the next pass, so one poison file never uses up the attempts of the files
 that shared its batch.
 
+**Writer threads.** An fsync waits for the disk while the CPU has nothing to
+do, so a batch's outputs are written (temporary file, fsync, rename: one job
+per input file, its outputs in order) by ``writers`` threads (by default
+:data:`WRITERS` in one process, none with worker processes) while the pass's
+thread judges the next batch; ``os.fsync`` lets the GIL go. The order of
+each batch is the one above, only spread over time:
+
+1. commit 1 (attempts) and judging, in the pass's thread;
+2. commit 2 (output names claimed), *before* the batch's writes are handed
+   to the threads, so a rename never precedes its claim;
+3. in a writer thread, per output: fsync, then rename;
+4. back in the pass's thread, once the *next* batch is judged: every write
+   of the batch waited for; then the folder fsyncs (after every rename of the
+   batch), commit 3 (outcomes), the removals and the inbox fsync, as before.
+
+The journal and the umask are only touched by the pass's thread (SQLite
+connections are not shared; reading the umask sets it to 0 for a moment,
+so the writers get the file mode computed once per pass). At most one batch
+is being written (its bytes in memory: at most :data:`BATCH_FILES` files,
+about :data:`BATCH_BYTES` of inputs and their outputs), besides the one being
+judged and, with workers, the one in their hands. Every write handed over is
+waited for before the pass returns, stops (``stop``, SIGTERM), raises or
+forks worker processes. A write error is raised once all the batch's writes
+have ended (the first in the batch's order); the batch judged meanwhile gives
+its attempts back, so the inbox and the journal are as without threads. A
+survivor of a crash is judged with nothing else in flight and finished before
+anything else starts. What a crash leaves can differ in one way: the batch
+being written when a file of the next one kills the process is retried
+(alone, one more attempt each), as the files of the killer's own batch are.
+With ``writers=0`` each batch is written and finished before the next one is
+judged.
+
 **Workers.** With ``jobs`` > 1, files are read and checked in worker
 processes while the main process writes the previous batch (journal,
-outputs, fsyncs, signing stay in the main process). A worker gets the names
-and bytes of up to :data:`CHUNK_FILES` files per call and sends back only
-verdicts (output bytes and findings), never documents. A file that kills its
-worker breaks the pool: the files whose result is unknown are logged
-``retry`` and handled alone in the next pass (the pool is rebuilt), so the
-exchange keeps running and the culprit ends in quarantine as poison. Workers
-ignore SIGTERM/SIGINT (the main process finishes the files in hand, then
-stops them) and exit by themselves if the main process is killed.
+outputs, fsyncs, signing stay in the main process; it can write through
+writer threads as above, but by default does not: the CPU is the workers').
+A worker gets the names and bytes of up to :data:`CHUNK_FILES` files per
+call and sends back only verdicts (output bytes and findings), never
+documents. A file that kills its worker breaks the pool: the files whose
+result is unknown are logged ``retry`` and handled alone in the next pass
+(the pool is rebuilt), so the exchange keeps running and the culprit ends in
+quarantine as poison. Workers ignore SIGTERM/SIGINT (the main process
+finishes the files in hand, then stops them) and exit by themselves if the
+main process is killed.
 
 Output names are claimed in the journal before they are written, so a rerun
 after a crash rewrites the same files (same bytes) instead of adding copies;
@@ -95,7 +129,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from pathlib import Path
@@ -112,7 +146,7 @@ from ..sdk.identifiers import mask_niss
 from ..sdk.parties import SignerRole
 from ..sdk.rules import check
 from ..sdk.text import Text
-from .files import sync_directory, write_atomically
+from .files import default_mode, sync_directory, write_atomically
 from .plugins import Discovery, XmlAdapter, discover
 from .signing.errors import SigningError
 from .signing.keys import SigningKey
@@ -146,6 +180,8 @@ BATCH_BYTES = 16 * 1024 * 1024
 CHUNK_FILES = 8
 """Files sent to a worker process in one call: a call costs the main process about
 0.13 ms (pickling, queues), against 0.02 ms per file for a call of 8."""
+WRITERS = 2
+"""Writer threads of a pass in one process (:attr:`ExchangeConfig.writers`)."""
 FINISHED = ("written", "quarantined", "duplicate")
 """Outcomes that took a file out of the inbox (counted by ``max_files``)."""
 
@@ -185,6 +221,18 @@ class ExchangeConfig:
     """Sign each output into an ``.asice`` container; ``None``: plain XML outputs."""
     jobs: int = 1
     """Worker processes reading and checking files; 1: all in this process."""
+    writers: int | None = attrs.field(
+        default=None, validator=attrs.validators.optional(attrs.validators.ge(0)))
+    """Threads writing a batch's outputs (fsync, rename) while the next batch is judged;
+    0: each batch is written, then finished, before the next one is judged. ``None``:
+    :data:`WRITERS` in one process, 0 with worker processes (the main process then
+    shares the CPU with them, and the threads' overhead outweighed their gain)."""
+
+    @property
+    def writer_threads(self) -> int:
+        if self.writers is not None:
+            return self.writers
+        return WRITERS if self.jobs <= 1 else 0
 
     @property
     def journal_path(self) -> Path:
@@ -639,6 +687,39 @@ class _Item:
         return self.verdict
 
 
+@attrs.define(eq=False)
+class _Round:
+    """A started batch once judged: the files evaluated or lost; then its writes."""
+
+    batch: list[_Item]
+    work: list[_Item]
+    """The files of the batch with an attempt counted (all but duplicates)."""
+    done: list[_Item]
+    """Judged: their results are written, in this order."""
+    lost: list[_Item]
+    """Their worker process died: retried, alone, next pass."""
+    touched: set[Path] = attrs.field(factory=set)
+    """Folders where names were written or removed: synced before the outcomes."""
+    writes: list[Future[float]] = attrs.field(factory=list)
+    """One per file of ``done`` when the writer threads write them; empty when written
+    in the pass's thread."""
+
+    @property
+    def leaving(self) -> int:
+        """Files that leave the inbox when the batch is finished."""
+        return len(self.done) + sum(1 for item in self.batch if item.duplicate)
+
+
+def _write_files(files: Sequence[tuple[Path, bytes]], mode: int) -> float:
+    """Write each file atomically (temporary file, fsync, rename), in order; the seconds
+    spent. Runs in a writer thread: it touches nothing but these files (no journal, and
+    the ``mode`` was computed from the umask by the pass's thread)."""
+    clock = time.monotonic()
+    for path, data in files:
+        write_atomically(path, data, mode=mode, sync_dir=False)
+    return time.monotonic() - clock
+
+
 def _never() -> bool:
     return False
 
@@ -689,6 +770,7 @@ class Exchange:
         self._journal: _Journal | None = None
         self._sign_folder: Path | None = None
         self._pool: ProcessPoolExecutor | None = None
+        self._writers: ThreadPoolExecutor | None = None
         self._waiting: dict[str, str] = {}
         """Files reported not ready, with the reason: reported again only when it changes."""
 
@@ -723,6 +805,7 @@ class Exchange:
         self.close()
 
     def close(self) -> None:
+        self._stop_writers()  # before the lock is released: no write outlives the exchange
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
@@ -773,48 +856,69 @@ class Exchange:
     def _run_pass(self, log: Callable[[FileOutcome], None] | None, stop: Callable[[], bool],
                   max_files: int | None) -> PassSummary:
         outcomes: list[FileOutcome] = []
+        finished = 0
 
         def report(outcome: FileOutcome) -> None:
+            nonlocal finished
             outcomes.append(outcome)
+            finished += outcome.outcome in FINISHED
             if log is not None:
                 log(outcome)
 
         entries = sorted(self.config.inbox.iterdir())
         position = 0
-        finished = 0
-        pending: list[_Item] = []
-        while True:
-            batch: list[_Item] = []
-            room = BATCH_FILES if max_files is None else min(
-                BATCH_FILES, max_files - finished - len(pending))
-            size = 0
-            while (position < len(entries) and len(batch) < room and size < BATCH_BYTES
-                   and not stop()):
-                item = self._pick(entries[position], report)
-                if item is not None and item.suspect and batch:
-                    break  # a survivor of a crash: alone, in the next batch
-                position += 1
-                if item is None:
-                    continue
-                batch.append(item)
-                size += len(item.data)
-                if item.suspect:
+        pending: list[_Item] = []  # started in the worker processes, not judged yet
+        writing: _Round | None = None  # judged; its outputs are being written
+        mode = default_mode()  # the umask is read here, never by a writer thread
+        try:
+            while True:
+                batch: list[_Item] = []
+                # Files not ready are reported after the outcomes of the batch being
+                # written (the order of a pass without writer threads).
+                held: list[FileOutcome] = []
+                busy = len(pending) + (0 if writing is None else writing.leaving)
+                room = BATCH_FILES if max_files is None else min(
+                    BATCH_FILES, max_files - finished - busy)
+                size = 0
+                while (position < len(entries) and len(batch) < room and size < BATCH_BYTES
+                       and not stop()):
+                    item = self._pick(entries[position], held.append)
+                    if item is not None and item.suspect and batch:
+                        break  # a survivor of a crash: alone, in the next batch
+                    position += 1
+                    if item is None:
+                        continue
+                    batch.append(item)
+                    size += len(item.data)
+                    if item.suspect:
+                        break
+                if not batch and not pending:
+                    self._complete(writing, report)
+                    writing = None
+                    for line in held:
+                        report(line)
                     break
-            if not batch and not pending:
-                break
-            overlap = self.config.jobs > 1 and not any(item.suspect for item in batch)
-            if overlap:  # workers read and check this batch while the previous is written
+                if any(item.suspect for item in batch):
+                    # A survivor of a crash is judged with nothing else in flight, and
+                    # finished before anything else starts: if it kills the process
+                    # again, no other file loses an attempt.
+                    if pending:
+                        writing = self._advance(pending, writing, stop, mode, report, held)
+                        pending = []
+                    self._complete(writing, report)
+                    writing = None
+                    for line in held:
+                        report(line)
+                    self._start(batch)
+                    self._complete(self._advance(batch, None, stop, mode, report, []), report)
+                    continue
                 self._start(batch)
-                batch, pending = pending, batch
-            else:  # in process, or a survivor of a crash: alone in the workers
-                for outcome in self._finish(pending, stop):
-                    finished += outcome.outcome in FINISHED
-                    report(outcome)
-                pending = []
-                self._start(batch)
-            for outcome in self._finish(batch, stop):
-                finished += outcome.outcome in FINISHED
-                report(outcome)
+                if self.config.jobs > 1:  # the workers judge this batch, this one is next
+                    batch, pending = pending, batch
+                writing = self._advance(batch, writing, stop, mode, report, held)
+        except BaseException:
+            self._stop_writers()  # no write left running once the pass has ended
+            raise
         return PassSummary(tuple(outcomes))
 
     def _pick(self, path: Path, report: Callable[[FileOutcome], None]) -> _Item | None:
@@ -872,42 +976,123 @@ class Exchange:
                 for slot, item in enumerate(chunk):
                     item.future, item.slot = future, slot
 
-    def _finish(self, batch: list[_Item], stop: Callable[[], bool]) -> list[FileOutcome]:
-        """Judge the started batch, write its results durably, then empty the inbox of it."""
-        if not batch:
-            return []
-        config, journal = self.config, self.journal
+    def _advance(self, batch: list[_Item], writing: _Round | None, stop: Callable[[], bool],
+                 mode: int, report: Callable[[FileOutcome], None],
+                 held: list[FileOutcome]) -> _Round | None:
+        """Judge ``batch`` (the writer threads write ``writing``'s outputs meanwhile), finish
+        ``writing`` (its outcomes reported, then ``held``), claim ``batch``'s output names
+        and start writing its outputs.
+
+        Returns the batch being written (``None``: nothing to write, or no writer threads,
+        and then it is finished already). A batch judged but not yet claimed when
+        ``writing`` fails gives its attempts back: a write error leaves it as it was
+        before the pass (except files that killed a worker: their attempt counts)."""
+        judged = self._judge(batch, stop)
+        try:
+            self._complete(writing, report)
+        except BaseException:
+            self._release(judged)
+            raise
+        for line in held:
+            report(line)
+        written = self._submit(judged, mode)
+        if written is not None and not written.writes:  # written in this thread: finish
+            self._complete(written, report)
+            return None
+        return written
+
+    def _judge(self, batch: list[_Item], stop: Callable[[], bool]) -> _Round:
+        """Evaluate the started batch (here, or collect the workers' verdicts)."""
         work = [item for item in batch if not item.duplicate]
+        if not work:
+            return _Round(batch, work, [], [])
         done, lost = (self._judge_here(work, stop) if self.config.jobs <= 1
                       else self._judge_in_workers(work, stop))
-        touched: set[Path] = set()
-        with journal.transaction():  # commit 2: output names
-            for item in done:
+        return _Round(batch, work, done, lost)
+
+    def _release(self, judged: _Round) -> None:
+        """Give back the attempts of a judged batch that will not be written (best effort:
+        the error that stops the pass is the one to report)."""
+        try:
+            with self.journal.transaction():
+                for item in judged.work:
+                    if item not in judged.lost:
+                        self.journal.release(item.name, item.digest)
+        except (OSError, sqlite3.Error):
+            pass
+
+    def _submit(self, judged: _Round, mode: int) -> _Round | None:
+        """Claim the output names (one commit), then write the outputs: in the writer
+        threads (one job per file, its outputs in order), or here, in order."""
+        if not judged.batch:
+            return None
+        journal = self.journal
+        with journal.transaction():  # commit 2: output names, before any rename
+            for item in judged.done:
                 clock = time.monotonic()
-                touched |= self._claim(item)
+                judged.touched |= self._claim(item)
                 item.seconds += time.monotonic() - clock
-        for item in done:
-            clock = time.monotonic()
-            self._write(item)
-            item.seconds += time.monotonic() - clock
-        for folder in sorted(touched):
+        todo = [(item, self._files(item)) for item in judged.done]  # reports built here
+        pool = self._writer_threads()
+        for item, files in todo:
+            if pool is None:
+                item.seconds += _write_files(files, mode)
+            else:
+                judged.writes.append(pool.submit(_write_files, files, mode))
+        return judged
+
+    def _complete(self, written: _Round | None, report: Callable[[FileOutcome], None]) -> None:
+        """Wait for the batch's writes, make them durable, record the outcomes (one commit),
+        then empty the inbox of the batch and report its outcomes.
+
+        Every write is waited for before an error is raised (the first one, in the order
+        of the batch): nothing is left running, and nothing is recorded."""
+        if written is None:
+            return
+        config, journal = self.config, self.journal
+        error: BaseException | None = None
+        for item, future in zip(written.done if written.writes else (), written.writes,
+                                strict=True):
+            try:
+                item.seconds += future.result()
+            except BaseException as exc:
+                error = exc if error is None else error
+        if error is not None:
+            raise error
+        for folder in sorted(written.touched):
             sync_directory(folder)  # the renames are durable before the journal says so
         with journal.transaction():  # commit 3: outcomes (and attempts not used)
-            for item in done:
+            for item in written.done:
                 journal.finish(item.name, item.digest,
                                "done" if item.place == "out" else "quarantined")
-            for item in work:
-                if item not in done and item not in lost:
+            for item in written.work:
+                if item not in written.done and item not in written.lost:
                     journal.release(item.name, item.digest)
-        leaving = [item for item in batch if item.duplicate] + done
+        leaving = [item for item in written.batch if item.duplicate] + written.done
         for item in leaving:
             item.path.unlink(missing_ok=True)
         if leaving:
             sync_directory(config.inbox)
-        outcomes = [self._outcome(item) for item in batch if item.duplicate or item in done]
-        return outcomes + [FileOutcome(item.name, "retry", item.digest, len(item.data),
-                                       attempt=item.attempt, reason="worker-died")
-                           for item in lost]
+        for item in written.batch:
+            if item.duplicate or item in written.done:
+                report(self._outcome(item))
+        for item in written.lost:
+            report(FileOutcome(item.name, "retry", item.digest, len(item.data),
+                               attempt=item.attempt, reason="worker-died"))
+
+    def _writer_threads(self) -> ThreadPoolExecutor | None:
+        if self.config.writer_threads == 0:
+            return None
+        if self._writers is None:
+            self._writers = ThreadPoolExecutor(self.config.writer_threads,
+                                               thread_name_prefix="cpas-exchange-writer")
+        return self._writers
+
+    def _stop_writers(self) -> None:
+        """Wait for every write handed to the writer threads, and end the threads."""
+        if self._writers is not None:
+            self._writers.shutdown(wait=True)
+            self._writers = None
 
     def _judge_here(self, work: list[_Item],
                     stop: Callable[[], bool]) -> tuple[list[_Item], list[_Item]]:
@@ -960,6 +1145,10 @@ class Exchange:
 
     def _workers(self) -> ProcessPoolExecutor:
         if self._pool is None:
+            # The workers are forked: no writer thread may be running (or hold a lock)
+            # at that moment. The writes handed over are waited for (not finished: the
+            # pass does that in its order).
+            self._stop_writers()
             methods = multiprocessing.get_all_start_methods()
             context = multiprocessing.get_context("fork" if "fork" in methods else None)
             self._pool = ProcessPoolExecutor(self.config.jobs, mp_context=context,
@@ -1013,22 +1202,21 @@ class Exchange:
             touched.add(config.quarantine)
         return touched
 
-    def _write(self, item: _Item) -> None:
+    def _files(self, item: _Item) -> list[tuple[Path, bytes]]:
+        """What the judged file leaves on disk, in the order written: its outputs; or its
+        two reports, then the copy of the input."""
         config = self.config
         verdict = item.judged
         if item.place == "out":
-            for file, (_, data) in zip(item.kept, verdict.outputs, strict=True):
-                write_atomically(config.outbox / file, data, sync_dir=False)
-            return
+            return [(config.outbox / file, data)
+                    for file, (_, data) in zip(item.kept, verdict.outputs, strict=True)]
         kept, json_name, text_name = item.kept
         folder = config.quarantine
-        write_atomically(folder / json_name, _report_json(item.name, item.digest, verdict,
-                                                          item.reason, item.attempt),
-                         sync_dir=False)
-        write_atomically(folder / text_name, _report_text(item.name, item.digest, verdict,
-                                                          item.reason, item.attempt),
-                         sync_dir=False)
-        write_atomically(folder / kept, item.data, sync_dir=False)
+        return [(folder / json_name, _report_json(item.name, item.digest, verdict,
+                                                  item.reason, item.attempt)),
+                (folder / text_name, _report_text(item.name, item.digest, verdict,
+                                                  item.reason, item.attempt)),
+                (folder / kept, item.data)]
 
     def _outcome(self, item: _Item) -> FileOutcome:
         if item.known is not None and item.duplicate:

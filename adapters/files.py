@@ -49,8 +49,38 @@ def write_atomically(path: str | os.PathLike[str], data: bytes, *, mode: int | N
     """Write ``data`` to ``path`` atomically (temp file, fsync, rename, fsync dir).
 
     ``mode`` defaults to what the umask allows (:func:`default_mode`).
+
+    Six system calls in the usual case (create, write, fsync, close, chmod,
+    rename; no file object, the folder created only when missing): each one lets
+    other threads run, and a thread writing while others compute waits for its
+    turn after each of them.
     """
-    return write_with(path, lambda handle: handle.write(data), mode=mode, sync_dir=sync_dir)
+    target = Path(path)
+    fd, temporary = _temporary(target)
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        _into_place(temporary, target, mode)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    if sync_dir:
+        sync_directory(target.parent)
+    return target
+
+
+def _temporary(target: Path) -> tuple[int, str]:
+    """A new temporary file (mode 0600) beside ``target``; its folder is created if missing."""
+    try:
+        return tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    except (FileNotFoundError, NotADirectoryError):
+        target.parent.mkdir(parents=True, exist_ok=True)  # raises what it always raised
+        return tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
 
 
 def write_with(path: str | os.PathLike[str], fill: Callable[[IO[bytes]], object], *,
@@ -58,18 +88,22 @@ def write_with(path: str | os.PathLike[str], fill: Callable[[IO[bytes]], object]
     """:func:`write_atomically` for content that ``fill(handle)`` writes (a copy of a
     big file, streamed): the same temporary file, fsync, rename and folder fsync."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    fd, temporary = _temporary(target)
     try:
         with os.fdopen(fd, "wb") as handle:
             fill(handle)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temporary, default_mode() if mode is None else mode)
-        os.replace(temporary, target)
+        _into_place(temporary, target, mode)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
     if sync_dir:
         sync_directory(target.parent)
     return target
+
+
+def _into_place(temporary: str, target: Path, mode: int | None) -> None:
+    """Give the written temporary file its mode, then its name."""
+    os.chmod(temporary, default_mode() if mode is None else mode)
+    os.replace(temporary, target)

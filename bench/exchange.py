@@ -1,7 +1,7 @@
 """Benchmark: small files through the exchange folder against a plain durable copy.
 
-    python bench/exchange.py [--files 10000] [--repeat 1] [--jobs 1,2] [--profile [--sort S]]
-                             [--dir D]
+    python bench/exchange.py [--files 10000] [--repeat 1] [--jobs 1,2] [--writers 0,2]
+                             [--profile [--sort S]] [--dir D]
 
 ``--files`` small valid documents (the five sample documents of
 :func:`cpas.sdk.samples.sample_set` in turn: PIIS, bilan, subsidy and
@@ -15,18 +15,27 @@ temporary folder (not timed). Then, in this process:
   :func:`cpas.adapters.exchange.run_once` (adapter, schema validation, rule
   check, XML output written atomically, journal, input removed), once for
   each worker count of ``--jobs`` (default ``1,2``: in-process, then two
-  worker processes).
+  worker processes) and each writer thread count of ``--writers`` (default:
+  the exchange's own default, 2 threads in one process and none with workers;
+  ``--writers 0,2`` compares with writing each batch in the pass's own thread,
+  one batch after the other).
 
 The two runs alternate ``--repeat`` times; the shortest time counts (the
-machine is shared). Printed: files, seconds and files/s of each, the ratio
-exchange/baseline against the issue's goal of 0.5, and the CPU time per file
-(this process and its worker processes, user + system), which moves much less
-than the wall time when the disk or the other tenants of the machine are
-busy. ``--profile`` also prints the exchange's 25 most expensive functions
-(cProfile; cumulative time, or the order given by ``--sort``, e.g.
-``tottime``). ``--dir`` puts the temporary folder elsewhere (default: the
-system's temporary folder); on a RAM file system (``/dev/shm``) an fsync costs
-nothing and the figures show the CPU cost alone.
+machine is shared). The files of every run are kept until the end: on an ext4
+file system without a journal (this machine's), a file created within a minute
+of many deletions costs a search through the inodes just freed, so deleting a
+run's 10 000 files before the next run made that run (usually the exchange,
+which followed the baseline's deletion) pay for it.
+
+Printed: files, seconds and files/s of each, the ratio exchange/baseline
+against the issue's goal of 0.5, and the CPU time per file (this process and
+its worker processes, user + system), which moves much less than the wall time
+when the disk or the other tenants of the machine are busy. ``--profile`` also
+prints the exchange's 25 most expensive functions (cProfile; cumulative time,
+or the order given by ``--sort``, e.g. ``tottime``). ``--dir`` puts the
+temporary folder elsewhere (default: the system's temporary folder); on a RAM
+file system (``/dev/shm``) an fsync costs nothing and the figures show the CPU
+cost alone.
 """
 
 from __future__ import annotations
@@ -89,15 +98,17 @@ def baseline(files: list[Path], target: Path) -> tuple[float, float]:
     return time.perf_counter() - start, cpu_seconds() - cpu
 
 
-def exchange(files: list[Path], work: Path, profile: bool,
-             jobs: int, sort: str = "cumulative") -> tuple[float, float, int]:
+def exchange(files: list[Path], work: Path, profile: bool, jobs: int,
+             sort: str = "cumulative",
+             writers: int | None = None) -> tuple[float, float, int]:
     """Seconds for one pass of the exchange over ``files``, the CPU seconds spent (worker
     processes included: they are stopped at the end of the pass), and the files written."""
     inbox = work / "in"
     inbox.mkdir(parents=True)
     for path in files:
         os.link(path, inbox / path.name)
-    config = ExchangeConfig(inbox, work / "out", work / "q", settle_seconds=0, jobs=jobs)
+    config = ExchangeConfig(inbox, work / "out", work / "q", settle_seconds=0, jobs=jobs,
+                            writers=writers)
     found = discover()
     profiler = cProfile.Profile() if profile else None
     cpu = cpu_seconds()
@@ -122,42 +133,46 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--jobs", default="1,2",
                         help="comma-separated worker counts to measure (default 1,2)")
+    parser.add_argument("--writers", default="default",
+                        help="comma-separated writer thread counts to measure (0: none; "
+                             "default: the exchange's own choice)")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--sort", default="cumulative",
                         help="order of the --profile listing (cumulative, tottime…)")
     parser.add_argument("--dir", type=Path, default=None,
                         help="where to put the temporary folder (e.g. /dev/shm)")
     args = parser.parse_args()
-    jobs = [int(j) for j in args.jobs.split(",")]
+    runs = [(int(j), None if w == "default" else int(w))
+            for j in args.jobs.split(",") for w in args.writers.split(",")]
     all_rules()  # rule modules are imported on first use: not part of the run
     root = Path(tempfile.mkdtemp(prefix="cpas-bench-exchange-", dir=args.dir))
     copy_times: list[tuple[float, float]] = []
-    exchange_times: dict[int, list[tuple[float, float]]] = {j: [] for j in jobs}
+    exchange_times: dict[tuple[int, int | None], list[tuple[float, float]]] = {
+        r: [] for r in runs}
     try:
         files = make_files(root / "source", args.files)
         for run in range(args.repeat):
             copy_times.append(baseline(files, root / f"copy-{run}"))
-            shutil.rmtree(root / f"copy-{run}")
-            for count in jobs:
-                work = root / f"exchange-{run}-{count}"
+            for count, writers in runs:
+                work = root / f"exchange-{run}-{count}-{writers}"
                 seconds, cpu, written = exchange(files, work, args.profile and run == 0,
-                                                 count, args.sort)
+                                                 count, args.sort, writers)
                 if written != len(files):
                     raise SystemExit(f"the exchange wrote {written} of {len(files)} files")
-                exchange_times[count].append((seconds, cpu))
-                shutil.rmtree(work)
+                exchange_times[count, writers].append((seconds, cpu))
     finally:
         shutil.rmtree(root, ignore_errors=True)
     total = len(files)
     copy, copy_cpu = min(copy_times)
-    print(f"{'':<18} {'files':>7} {'seconds':>9} {'files/s':>9} {'cpu ms/file':>12} "
+    print(f"{'':<27} {'files':>7} {'seconds':>9} {'files/s':>9} {'cpu ms/file':>12} "
           f"{'ratio':>6}")
-    print(f"{'baseline copy':<18} {total:>7} {copy:>9.2f} {total / copy:>9.0f} "
+    print(f"{'baseline copy':<27} {total:>7} {copy:>9.2f} {total / copy:>9.0f} "
           f"{copy_cpu / total * 1000:>12.2f}")
-    for count in jobs:
-        done, cpu = min(exchange_times[count])
+    for count, writers in runs:
+        done, cpu = min(exchange_times[count, writers])
         ratio = copy / done
-        print(f"{f'exchange jobs={count}':<18} {total:>7} {done:>9.2f} "
+        threads = ExchangeConfig(".", ".", ".", jobs=count, writers=writers).writer_threads
+        print(f"{f'exchange jobs={count} writers={threads}':<27} {total:>7} {done:>9.2f} "
               f"{total / done:>9.0f} {cpu / total * 1000:>12.2f} {ratio:>6.2f}  "
               f"({'met' if ratio >= GOAL else 'NOT met'}: goal >= {GOAL})")
 
