@@ -55,17 +55,41 @@ def write_atomically(path: str | os.PathLike[str], data: bytes, *, mode: int | N
     other threads run, and a thread writing while others compute waits for its
     turn after each of them.
     """
-    target = Path(path)
+
+    def fill(fd: int) -> None:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+
+    return _atomic(Path(path), fill, mode, sync_dir)
+
+
+def write_with(path: str | os.PathLike[str], fill: Callable[[IO[bytes]], object], *,
+               mode: int | None = None, sync_dir: bool = True) -> Path:
+    """:func:`write_atomically` for content that ``fill(handle)`` writes (a copy of a
+    big file, streamed): the same temporary file, fsync, rename and folder fsync."""
+
+    def through_handle(fd: int) -> None:
+        with os.fdopen(fd, "wb", closefd=False) as handle:
+            fill(handle)
+
+    return _atomic(Path(path), through_handle, mode, sync_dir)
+
+
+def _atomic(target: Path, fill: Callable[[int], object], mode: int | None,
+            sync_dir: bool) -> Path:
+    """The steps both writers share: a temporary file beside ``target`` filled by
+    ``fill(fd)``, fsync, close, mode, rename (the temporary file removed on any
+    error), then the folder's fsync."""
     fd, temporary = _temporary(target)
     try:
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
+            fill(fd)
             os.fsync(fd)
         finally:
             os.close(fd)
-        _into_place(temporary, target, mode)
+        os.chmod(temporary, default_mode() if mode is None else mode)
+        os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
@@ -81,29 +105,3 @@ def _temporary(target: Path) -> tuple[int, str]:
     except (FileNotFoundError, NotADirectoryError):
         target.parent.mkdir(parents=True, exist_ok=True)  # raises what it always raised
         return tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-
-
-def write_with(path: str | os.PathLike[str], fill: Callable[[IO[bytes]], object], *,
-               mode: int | None = None, sync_dir: bool = True) -> Path:
-    """:func:`write_atomically` for content that ``fill(handle)`` writes (a copy of a
-    big file, streamed): the same temporary file, fsync, rename and folder fsync."""
-    target = Path(path)
-    fd, temporary = _temporary(target)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            fill(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        _into_place(temporary, target, mode)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    if sync_dir:
-        sync_directory(target.parent)
-    return target
-
-
-def _into_place(temporary: str, target: Path, mode: int | None) -> None:
-    """Give the written temporary file its mode, then its name."""
-    os.chmod(temporary, default_mode() if mode is None else mode)
-    os.replace(temporary, target)
