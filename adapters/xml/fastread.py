@@ -62,7 +62,6 @@ semantic corpus files, and on spoilt documents.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -71,7 +70,7 @@ from lxml import etree
 
 from ...sdk.identifiers import Niss, niss_checks_out
 from ...sdk.money import Money
-from .mapping import Scalar, scalar_for, slots
+from .mapping import Scalar, built_once, scalar_for, slots
 
 __all__ = ["FastReader", "document_reader", "fast_reader"]
 
@@ -195,7 +194,6 @@ def _compile(cls: type[T], namespace: str) -> Callable[[etree._Element], T | Non
 
 
 _readers: dict[tuple[type, str], Callable[[etree._Element], Any] | None] = {}
-_lock = threading.Lock()
 
 
 # --------------------------------------------------------------------------- whole documents
@@ -308,22 +306,12 @@ def document_reader(cls: type[T], namespace: str) -> Callable[[etree._Element], 
     """The compiled reader of whole ``cls`` elements (nested classes and lists included),
     built once per class and namespace: the object, or ``None`` when the generic reader
     must run (see the module docstring)."""
-    key = (cls, namespace)
-    reader = _documents.get(key)
-    if reader is None:
-        built = _compile_document(cls, namespace)
-        with _lock:
-            reader = _documents.setdefault(key, built)
-    return reader
+    return built_once(_documents, (cls, namespace), lambda: _compile_document(cls, namespace))
 
 
 def fast_reader(cls: type[T], namespace: str) -> Callable[[etree._Element], T | None] | None:
     """The compiled reader of ``cls`` in ``namespace`` (built once), or ``None`` when the
     class has nested or repeated fields (then only the generic reader applies)."""
-    key = (cls, namespace)
-    if key not in _readers:
-        built = _compile(cls, namespace)
-        with _lock:
-            _readers.setdefault(key, built)
-    reader: Callable[[etree._Element], T | None] | None = _readers[key]
+    reader: Callable[[etree._Element], T | None] | None = built_once(
+        _readers, (cls, namespace), lambda: _compile(cls, namespace))
     return reader

@@ -50,7 +50,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import threading
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -59,7 +58,7 @@ from lxml import etree
 
 from ...sdk.money import Money
 from ...sdk.periods import Period
-from .mapping import Scalar, Slot, dump, serialise, slots
+from .mapping import Scalar, Slot, built_once, dump, serialise, slots
 from .mapping import _Writer as _GenericWriter
 
 __all__ = ["PieceWriter", "fast_dump"]
@@ -249,7 +248,6 @@ class _Compiler:
 
 _Writer = Callable[[Any, list[str]], None]
 _writers: dict[tuple[type, int], _Writer] = {}
-_lock = threading.Lock()
 
 
 _SPLIT = "\0split"
@@ -275,13 +273,7 @@ def _compile(cls: type, depth: int) -> _Writer:
 
 def _writer(cls: type, depth: int) -> _Writer:
     """The writer of the fields of ``cls`` whose elements are at ``depth`` (built once)."""
-    key = (cls, depth)
-    found = _writers.get(key)
-    if found is None:
-        built = _compile(cls, depth)
-        with _lock:
-            found = _writers.setdefault(key, built)
-    return found
+    return built_once(_writers, (cls, depth), lambda: _compile(cls, depth))
 
 
 class _Lazy:

@@ -383,8 +383,25 @@ def _analyse(cls: type, attribute: attrs.Attribute[Any], hint: Any) -> Slot:
     return Slot(attribute.name, arg, element_name(arg), value, optional, many, item, attribute)
 
 
+K = TypeVar("K")
+V = TypeVar("V")
+_built_lock = threading.Lock()
+_MISSING: Any = object()
+
+
+def built_once(table: dict[K, V], key: K, build: Callable[[], V]) -> V:
+    """``table[key]``, made by ``build()`` the first time: the per-process caches of
+    plans, compiled readers, writers and scanners. Two threads may both build; one
+    result is kept (under a lock), so every caller gets the same object."""
+    found = table.get(key, _MISSING)
+    if found is _MISSING:
+        made = build()
+        with _built_lock:
+            found = table.setdefault(key, made)
+    return found  # type: ignore[no-any-return]
+
+
 _plans: dict[type, tuple[Slot, ...]] = {}
-_plans_lock = threading.Lock()
 
 
 def slots(cls: type) -> tuple[Slot, ...]:
@@ -392,6 +409,10 @@ def slots(cls: type) -> tuple[Slot, ...]:
     plan = _plans.get(cls)
     if plan is not None:
         return plan
+    return built_once(_plans, cls, lambda: _plan(cls))
+
+
+def _plan(cls: type) -> tuple[Slot, ...]:
     if not (isinstance(cls, type) and attrs.has(cls)):
         raise XmlModelError(f"{cls!r} is not an attrs class")
     try:
@@ -409,9 +430,7 @@ def slots(cls: type) -> tuple[Slot, ...]:
             raise XmlModelError(f"{cls.__qualname__}: fields {seen[slot.element]} and "
                                 f"{slot.name} both map to <{slot.element}>")
         seen[slot.element] = slot.name
-    with _plans_lock:
-        _plans.setdefault(cls, built)
-    return _plans[cls]
+    return built
 
 
 # --------------------------------------------------------------------------- writing

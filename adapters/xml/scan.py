@@ -69,7 +69,7 @@ from lxml import etree
 from ...sdk.identifiers import Niss, niss_checks_out
 from ...sdk.money import Money
 from .fastread import _converter
-from .mapping import Scalar, Slot, slots
+from .mapping import Scalar, Slot, built_once, slots
 from .parser import BATCH_LIMITS, DOCUMENT_LIMITS, parse_bytes
 
 __all__ = ["GiveUp", "LineScanner", "Region", "ScannedBatch", "line_scanner", "xml_text"]
@@ -518,11 +518,7 @@ _scanners: dict[tuple[type, str, str], LineScanner] = {}
 
 def line_scanner(cls: type[Any], *, record: str, container: str) -> LineScanner:
     """The scanner of ``cls`` records inside ``<container>`` (built once per process)."""
-    key = (cls, record, container)
-    scanner = _scanners.get(key)
-    if scanner is None:
-        scanner = _scanners.setdefault(key, LineScanner(cls, record=record,
-                                                         container=container))
-    return scanner
+    return built_once(_scanners, (cls, record, container),
+                      lambda: LineScanner(cls, record=record, container=container))
 
 
