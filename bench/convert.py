@@ -35,13 +35,14 @@ import argparse
 import csv
 import datetime as dt
 import json
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import TypedDict
+
+from rss import memory
 
 MODES = ("csv-lxml", "csv-rows", "csv-sdk", "openpyxl", "xlsx-sdk")
 HEADER = ("Identifiant", "NISS", "Base légale", "Mois", "Montant")
@@ -107,18 +108,6 @@ def write_inputs(folder: Path, rows: int) -> tuple[Path, Path]:
 # --------------------------------------------------------------------------- one run
 
 
-def _memory() -> tuple[float, float]:
-    """(current RSS, peak RSS) in MiB."""
-    try:
-        fields = dict(row.split(":", 1) for row in
-                      Path("/proc/self/status").read_text().splitlines() if ":" in row)
-        return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
-    except (OSError, KeyError, ValueError):  # not Linux: ru_maxrss (KiB on Linux, B on macOS)
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        scale = 1024 * 1024 if sys.platform == "darwin" else 1024
-        return peak / scale, peak / scale
-
-
 def _baseline_csv(path: Path, out: Path) -> int:
     from lxml import etree
 
@@ -148,7 +137,7 @@ def child(mode: str, path: Path, out: Path) -> Measure:
     from cpas.schemas import lxml_schema
 
     lxml_schema("reimbursement-1.xsd")  # compiled once per process: not part of the run
-    idle, _ = _memory()
+    idle, _ = memory()
     start, wall = time.process_time(), time.perf_counter()
     if mode == "csv-lxml":
         count = _baseline_csv(path, out)
@@ -165,7 +154,7 @@ def child(mode: str, path: Path, out: Path) -> Measure:
         result.output.commit(out)
         count = result.rows_accepted
     seconds, wall = time.process_time() - start, time.perf_counter() - wall
-    _, peak = _memory()
+    _, peak = memory()
     return {"rows": count, "seconds": seconds, "wall": wall, "peak_mib": peak - idle}
 
 

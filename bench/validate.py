@@ -47,6 +47,8 @@ import time
 from pathlib import Path
 from typing import TypedDict
 
+from rss import memory
+
 NS = "urn:be:cpas-sdk:reimbursement:1"
 LINE = f"{{{NS}}}reimbursementLine"
 SCHEMA = "reimbursement-1.xsd"
@@ -122,18 +124,6 @@ def write_batch(path: Path, lines: int) -> None:
 # --------------------------------------------------------------------------- one run
 
 
-def _memory() -> tuple[float, float]:
-    """(current RSS, peak RSS) in MiB."""
-    try:
-        fields = dict(row.split(":", 1) for row in
-                      Path("/proc/self/status").read_text().splitlines() if ":" in row)
-        return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
-    except (OSError, KeyError, ValueError):  # not Linux: ru_maxrss (KiB on Linux, B on macOS)
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        scale = 1024 * 1024 if sys.platform == "darwin" else 1024
-        return peak / scale, peak / scale
-
-
 def child(mode: str, path: Path) -> Measure:
     """Run one measurement in this (fresh) interpreter."""
     from lxml import etree
@@ -146,7 +136,7 @@ def child(mode: str, path: Path) -> Measure:
     schema = lxml_schema(SCHEMA)
     schema_for_namespace(NS)  # the registry reads its index once per process
     all_rules()  # the rule modules are imported on first use: not part of the run
-    idle, _ = _memory()
+    idle, _ = memory()
     cpu = _cpu()
     start = time.perf_counter()
     if mode == "lxml":
@@ -167,7 +157,7 @@ def child(mode: str, path: Path) -> Measure:
         count = checked.records
     seconds = time.perf_counter() - start
     cpu = _cpu() - cpu
-    _, peak = _memory()
+    _, peak = memory()
     return {"lines": count, "seconds": seconds, "cpu": cpu, "peak_mib": peak - idle,
             "child_mib": _child_peak()}
 
