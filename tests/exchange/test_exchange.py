@@ -13,9 +13,9 @@ from typing import Any
 import click
 import pytest
 from click.testing import CliRunner
+from exchange_helpers import drop, exchange_config
 
 from cpas.adapters.exchange import (
-    ExchangeConfig,
     FileOutcome,
     InboxBusy,
     mask_identifiers,
@@ -27,21 +27,6 @@ from cpas.adapters.xml.documents import from_xml, to_xml
 from cpas.cli.exchange_cmd import exchange
 from cpas.sdk.samples import fictitious_niss, legacy_piis_with_findings, sample_set
 
-OLD = 1_000_000_000.0  # an mtime long past: the file is ready
-
-
-def _drop(folder: Path, name: str, data: bytes, *, ready: bool = True) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_bytes(data)
-    if ready:
-        os.utime(path, (OLD, OLD))
-    return path
-
-
-def _config(tmp_path: Path, **options: Any) -> ExchangeConfig:
-    return ExchangeConfig(tmp_path / "in", tmp_path / "out", tmp_path / "q", **options)
-
 
 def _names(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir())
@@ -50,8 +35,8 @@ def _names(folder: Path) -> list[str]:
 def test_valid_xml_is_written_and_input_removed(tmp_path: Path) -> None:
     """A valid document goes to the outbox as schema-valid XML; the inbox is emptied."""
     piis = sample_set().piis
-    _drop(tmp_path / "in", "piis.xml", to_xml(piis))
-    summary = run_once(_config(tmp_path))
+    drop(tmp_path / "in", "piis.xml", to_xml(piis))
+    summary = run_once(exchange_config(tmp_path))
     (outcome,) = summary.outcomes
     assert (outcome.outcome, outcome.adapter, outcome.outputs) == ("written", "cpas-xml",
                                                                    ("piis.xml",))
@@ -63,8 +48,8 @@ def test_valid_xml_is_written_and_input_removed(tmp_path: Path) -> None:
 def test_invalid_file_quarantined_with_reports(tmp_path: Path) -> None:
     """Rule errors send the file to quarantine with a JSON and a FR/NL text report."""
     data = to_xml(legacy_piis_with_findings())
-    _drop(tmp_path / "in", "old.xml", data)
-    (outcome,) = run_once(_config(tmp_path)).outcomes
+    drop(tmp_path / "in", "old.xml", data)
+    (outcome,) = run_once(exchange_config(tmp_path)).outcomes
     assert outcome.outcome == "quarantined"
     assert outcome.errors > 0
     assert _names(tmp_path / "q") == ["old.xml", "old.xml.report.json", "old.xml.report.txt"]
@@ -81,18 +66,19 @@ def test_invalid_file_quarantined_with_reports(tmp_path: Path) -> None:
 
 def test_corrupt_and_unknown_files(tmp_path: Path) -> None:
     """Bytes that are not XML, and an extension no adapter reads, are quarantined."""
-    _drop(tmp_path / "in", "corrupt.xml", b"\x00\x01<<not xml")
-    _drop(tmp_path / "in", "notes.docx", b"PK\x03\x04")
-    outcomes = {o.file: o for o in run_once(_config(tmp_path)).outcomes}
+    drop(tmp_path / "in", "corrupt.xml", b"\x00\x01<<not xml")
+    drop(tmp_path / "in", "notes.docx", b"PK\x03\x04")
+    outcomes = {o.file: o for o in run_once(exchange_config(tmp_path)).outcomes}
     assert outcomes["corrupt.xml"].outcome == "quarantined"
     assert outcomes["notes.docx"].reason == "EXCH-FORMAT"
 
 
 def test_csv_with_rejected_row_masks_niss(tmp_path: Path) -> None:
     """The sample CSV has a bad row: quarantined; its NISS is masked in reports and logs."""
-    _drop(tmp_path / "in", "ri-2025-11-85.07.30-033.28.csv", reimbursement_csv())
+    drop(tmp_path / "in", "ri-2025-11-85.07.30-033.28.csv", reimbursement_csv())
     lines: list[str] = []
-    (outcome,) = run_once(_config(tmp_path), log=lambda o: lines.append(o.to_json())).outcomes
+    (outcome,) = run_once(exchange_config(tmp_path),
+                          log=lambda o: lines.append(o.to_json())).outcomes
     assert outcome.outcome == "quarantined"
     assert outcome.reason == "LEGACY-ROW"
     broken = fictitious_niss(dt.date(1990, 8, 8), 12)
@@ -106,8 +92,8 @@ def test_csv_with_rejected_row_masks_niss(tmp_path: Path) -> None:
 def test_valid_csv_becomes_xml(tmp_path: Path) -> None:
     """A legacy CSV whose rows are all good is converted to one reimbursement XML."""
     good = b"\r\n".join(reimbursement_csv().split(b"\r\n")[:-2]) + b"\r\n"
-    _drop(tmp_path / "in", "ri.csv", good)
-    (outcome,) = run_once(_config(tmp_path)).outcomes
+    drop(tmp_path / "in", "ri.csv", good)
+    (outcome,) = run_once(exchange_config(tmp_path)).outcomes
     assert outcome.outcome == "written", outcome
     assert outcome.outputs == ("ri.xml",)
     assert len(from_xml(tmp_path / "out" / "ri.xml").lines) == 4
@@ -116,24 +102,24 @@ def test_valid_csv_becomes_xml(tmp_path: Path) -> None:
 def test_part_and_recent_files_wait(tmp_path: Path) -> None:
     """A *.part file and a file modified within the settle time are left in the inbox."""
     data = to_xml(sample_set().bilan)
-    _drop(tmp_path / "in", "bilan.xml.part", data)
-    _drop(tmp_path / "in", "fresh.xml", data, ready=False)
-    outcomes = run_once(_config(tmp_path)).outcomes
+    drop(tmp_path / "in", "bilan.xml.part", data)
+    drop(tmp_path / "in", "fresh.xml", data, ready=False)
+    outcomes = run_once(exchange_config(tmp_path)).outcomes
     assert [(o.file, o.outcome, o.reason) for o in outcomes] == [
         ("bilan.xml.part", "not-ready", "part"), ("fresh.xml", "not-ready", "recent")]
     assert {"bilan.xml.part", "fresh.xml"} <= set(_names(tmp_path / "in"))
-    (done,) = run_once(_config(tmp_path, settle_seconds=0)).outcomes[1:]
+    (done,) = run_once(exchange_config(tmp_path, settle_seconds=0)).outcomes[1:]
     assert done.outcome == "written"
 
 
 def test_rerun_after_crash_before_removal(tmp_path: Path) -> None:
     """An input put back after being done (crash before its removal) is only removed."""
     data = to_xml(sample_set().subsidy)
-    _drop(tmp_path / "in", "s.xml", data)
-    run_once(_config(tmp_path))
+    drop(tmp_path / "in", "s.xml", data)
+    run_once(exchange_config(tmp_path))
     written = (tmp_path / "out" / "s.xml").stat().st_mtime_ns
-    _drop(tmp_path / "in", "s.xml", data)
-    (outcome,) = run_once(_config(tmp_path)).outcomes
+    drop(tmp_path / "in", "s.xml", data)
+    (outcome,) = run_once(exchange_config(tmp_path)).outcomes
     assert (outcome.outcome, outcome.reason) == ("duplicate", "done")
     assert _names(tmp_path / "out") == ["s.xml"]
     assert (tmp_path / "out" / "s.xml").stat().st_mtime_ns == written
@@ -143,10 +129,10 @@ def test_rerun_after_crash_before_removal(tmp_path: Path) -> None:
 def test_same_name_new_content_gets_its_own_output(tmp_path: Path) -> None:
     """A vendor sending export.xml again with new content does not overwrite the first."""
     samples = sample_set()
-    _drop(tmp_path / "in", "export.xml", to_xml(samples.piis))
-    run_once(_config(tmp_path))
-    _drop(tmp_path / "in", "export.xml", to_xml(samples.bilan))
-    (outcome,) = run_once(_config(tmp_path)).outcomes
+    drop(tmp_path / "in", "export.xml", to_xml(samples.piis))
+    run_once(exchange_config(tmp_path))
+    drop(tmp_path / "in", "export.xml", to_xml(samples.bilan))
+    (outcome,) = run_once(exchange_config(tmp_path)).outcomes
     (second,) = outcome.outputs
     assert second.startswith("export.") and second != "export.xml"
     assert from_xml(tmp_path / "out" / "export.xml") == samples.piis
@@ -173,11 +159,11 @@ def test_poison_file_quarantined_after_max_attempts(tmp_path: Path) -> None:
     """A file that kills the process is tried max_attempts times, then quarantined."""
     found = Discovery((*(Registered(a, "built-in") for a in builtin_adapters()),
                        Registered(_Crashing(), "test")))
-    _drop(tmp_path / "in", "a.boom", b"boom")
+    drop(tmp_path / "in", "a.boom", b"boom")
     for _ in range(2):
         with pytest.raises(KeyboardInterrupt):
-            run_once(_config(tmp_path, max_attempts=2), discovery=found)
-    (outcome,) = run_once(_config(tmp_path, max_attempts=2), discovery=found).outcomes
+            run_once(exchange_config(tmp_path, max_attempts=2), discovery=found)
+    (outcome,) = run_once(exchange_config(tmp_path, max_attempts=2), discovery=found).outcomes
     assert (outcome.outcome, outcome.reason, outcome.attempt) == ("quarantined", "poison", 2)
     report = json.loads((tmp_path / "q" / "a.boom.report.json").read_text("utf-8"))
     assert report["reason"] == "poison"
@@ -192,14 +178,14 @@ def test_adapter_exception_is_quarantined(tmp_path: Path) -> None:
             raise RuntimeError("vendor parser bug")
 
     found = Discovery((Registered(Failing(), "test"),))
-    _drop(tmp_path / "in", "a.boom", b"x")
-    (outcome,) = run_once(_config(tmp_path), discovery=found).outcomes
+    drop(tmp_path / "in", "a.boom", b"x")
+    (outcome,) = run_once(exchange_config(tmp_path), discovery=found).outcomes
     assert (outcome.outcome, outcome.reason) == ("quarantined", "EXCH-ADAPTER")
 
 
 def test_second_process_is_refused(tmp_path: Path) -> None:
     """While one process holds the inbox lock, another pass refuses to start."""
-    config = _config(tmp_path)
+    config = exchange_config(tmp_path)
     run_once(config)
     fd = os.open(config.inbox / ".cpas-exchange.lock", os.O_RDWR)
     try:
@@ -215,7 +201,7 @@ def test_leftover_temporaries_removed(tmp_path: Path) -> None:
     """Temporary files of a killed write are cleaned at the next pass."""
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / ".x.xml.abc123.tmp").write_bytes(b"<half")
-    run_once(_config(tmp_path))
+    run_once(exchange_config(tmp_path))
     assert _names(tmp_path / "out") == []
 
 
@@ -244,13 +230,13 @@ group.add_command(exchange)
 
 def test_cli_run(tmp_path: Path) -> None:
     """``cpas exchange run``: one JSON line per file; exit 1 when a file is quarantined."""
-    _drop(tmp_path / "in", "good.xml", to_xml(sample_set().partnership))
+    drop(tmp_path / "in", "good.xml", to_xml(sample_set().partnership))
     args = ["exchange", "run", "--inbox", str(tmp_path / "in"), "--outbox",
             str(tmp_path / "out"), "--quarantine", str(tmp_path / "q"), "--log-format", "json"]
     result = CliRunner().invoke(group, args)
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["outcome"] == "written"
-    _drop(tmp_path / "in", "bad.xml", b"<x/>")
+    drop(tmp_path / "in", "bad.xml", b"<x/>")
     result = CliRunner().invoke(group, args)
     assert result.exit_code == 1
     assert json.loads(result.output)["outcome"] == "quarantined"

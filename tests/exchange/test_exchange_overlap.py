@@ -30,33 +30,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from exchange_helpers import drop, exchange_config
 
 from cpas.adapters import exchange as exchange_module
 from cpas.adapters import files as files_module
-from cpas.adapters.exchange import JOURNAL_NAME, ExchangeConfig, FileOutcome, run_once
+from cpas.adapters.exchange import JOURNAL_NAME, FileOutcome, run_once
 from cpas.adapters.legacy.samples import reimbursement_csv
 from cpas.adapters.xml.documents import to_xml
 from cpas.sdk.samples import sample_set
 
-OLD = 1_000_000_000.0  # an mtime long past: the file is ready
 WRITER = "cpas-exchange-writer"
-
-
-def _drop(folder: Path, name: str, data: bytes) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_bytes(data)
-    os.utime(folder / name, (OLD, OLD))
-
-
-def _config(root: Path, **options: Any) -> ExchangeConfig:
-    return ExchangeConfig(root / "in", root / "out", root / "q", **options)
 
 
 def _mixed(root: Path) -> None:
     """Valid XML of every kind, a schema error, corrupt bytes, CSV good and bad, an
     extension no adapter reads, a file still being written (the same bytes each time)."""
     for name, data in _mixed_files().items():
-        _drop(root / "in", name, data)
+        drop(root / "in", name, data)
 
 
 @functools.cache
@@ -161,7 +151,7 @@ def test_every_step_comes_after_the_one_it_relies_on(
     monkeypatch.setattr(os, "replace", replace)
     monkeypatch.setattr(Path, "unlink", unlink)
     monkeypatch.setattr(exchange_module._Journal, "finish", finish)
-    summary = run_once(_config(tmp_path, writers=2))
+    summary = run_once(exchange_config(tmp_path, writers=2))
     monkeypatch.undo()
 
     def first(kind: str, path: Path) -> int:
@@ -192,7 +182,7 @@ def test_the_next_batch_is_judged_while_an_output_is_synced(
     second batch: it only returns in time if the two run at once."""
     data = to_xml(sample_set().piis)
     for name in ("a.xml", "b.xml", "c.xml", "d.xml", "e.xml"):
-        _drop(tmp_path / "in", name, data)
+        drop(tmp_path / "in", name, data)
     judging_next = threading.Event()
     seen: list[tuple[bool, str]] = []
     real_fsync = os.fsync
@@ -210,7 +200,7 @@ def test_the_next_batch_is_judged_while_an_output_is_synced(
 
     monkeypatch.setattr(os, "fsync", fsync)
     monkeypatch.setattr(exchange_module, "_evaluate", evaluate)
-    summary = run_once(_config(tmp_path, writers=1))
+    summary = run_once(exchange_config(tmp_path, writers=1))
     assert [o.outcome for o in summary.outcomes] == ["written"] * 5
     ((overlapped, thread),) = seen
     assert overlapped and thread.startswith(WRITER)
@@ -228,7 +218,7 @@ def test_same_results_with_and_without_writer_threads(
     for writers in (0, 2):
         root = tmp_path / f"w{writers}"
         _mixed(root)
-        summary = run_once(_config(root, writers=writers, jobs=jobs))
+        summary = run_once(exchange_config(root, writers=writers, jobs=jobs))
         seen[writers] = [_line(o) for o in summary.outcomes]
         assert _writer_threads() == []
     assert seen[2] == seen[0]
@@ -260,18 +250,18 @@ def test_a_write_error_in_a_writer_thread_is_the_passs_error(
     for writers in (0, 2):
         root = tmp_path / f"w{writers}"
         for name in names:
-            _drop(root / "in", name, data)
+            drop(root / "in", name, data)
         with monkeypatch.context() as patch:
             patch.setattr(exchange_module, "write_atomically",
                           _fail_on("b.xml", files_module.write_atomically))
             with pytest.raises(OSError, match="No space left") as raised:
-                run_once(_config(root, writers=writers))
+                run_once(exchange_config(root, writers=writers))
         assert raised.value.errno == errno.ENOSPC
         assert _writer_threads() == []
         assert not [p for p in (root / "out").iterdir() if p.name.endswith(".tmp")]
         failed = (sorted(p.name for p in (root / "in").iterdir() if p.name in names),
                   _journal(root))
-        rerun = [_line(o) for o in run_once(_config(root, writers=writers)).outcomes]
+        rerun = [_line(o) for o in run_once(exchange_config(root, writers=writers)).outcomes]
         after[writers] = (failed, rerun, _contents(root / "out"), _journal(root))
     assert after[2] == after[0]
     (inbox, journal), rerun, outbox, _ = after[0]
@@ -306,7 +296,7 @@ def test_stop_waits_for_the_writes_in_flight(
     for writers in (0, 2):
         root = tmp_path / f"w{writers}"
         for name in names:
-            _drop(root / "in", name, data)
+            drop(root / "in", name, data)
         requested = threading.Event()
 
         def evaluate(name: str, *args: Any, requested: threading.Event = requested) -> Any:
@@ -317,7 +307,7 @@ def test_stop_waits_for_the_writes_in_flight(
         with monkeypatch.context() as patch:
             patch.setattr(os, "fsync", fsync)
             patch.setattr(exchange_module, "_evaluate", evaluate)
-            summary = run_once(_config(root, writers=writers), stop=requested.is_set)
+            summary = run_once(exchange_config(root, writers=writers), stop=requested.is_set)
         assert _writer_threads() == []
         results[writers] = ([_line(o) for o in summary.outcomes], _contents(root / "out"),
                             sorted(p.name for p in (root / "in").iterdir()
@@ -340,7 +330,7 @@ def test_a_survivor_of_a_crash_is_judged_with_nothing_in_flight(
     data = to_xml(sample_set().piis)
     names = [f"{letter}.xml" for letter in "abcdefgh"]
     for name in names:
-        _drop(tmp_path / "in", name, data)
+        drop(tmp_path / "in", name, data)
     real_evaluate = exchange_module._evaluate
     crash = {"g.xml"}
     left_then: dict[str, list[str]] = {}
@@ -354,7 +344,7 @@ def test_a_survivor_of_a_crash_is_judged_with_nothing_in_flight(
 
     monkeypatch.setattr(exchange_module, "_evaluate", evaluate)
     with pytest.raises(KeyboardInterrupt):
-        run_once(_config(tmp_path, writers=2))
+        run_once(exchange_config(tmp_path, writers=2))
     assert _writer_threads() == []
     assert not [p for p in (tmp_path / "out").iterdir() if p.name.endswith(".tmp")]
     survivors = sorted(n for n, (state, _) in _journal(tmp_path).items()
@@ -362,7 +352,7 @@ def test_a_survivor_of_a_crash_is_judged_with_nothing_in_flight(
     # The batch being written (d-f) and the batch of the crash (g, h) wait for a rerun.
     assert survivors == ["d.xml", "e.xml", "f.xml", "g.xml", "h.xml"]
     crash.clear()
-    summary = run_once(_config(tmp_path, writers=2))
+    summary = run_once(exchange_config(tmp_path, writers=2))
     assert [o.outcome for o in summary.outcomes] == ["written"] * len(survivors)
     for name in survivors:
         assert left_then[name] == [], f"{name} judged while {left_then[name]} in flight"
@@ -389,7 +379,7 @@ def test_the_umask_is_read_by_the_passs_thread_only(
     monkeypatch.setattr(exchange_module, "default_mode", default_mode)
     old = os.umask(0o077)
     try:
-        run_once(_config(tmp_path, writers=2))
+        run_once(exchange_config(tmp_path, writers=2))
     finally:
         os.umask(old)
     assert readers == {threading.main_thread().name}
@@ -401,11 +391,10 @@ def test_the_umask_is_read_by_the_passs_thread_only(
 def test_writer_threads_by_default_in_one_process_only() -> None:
     """Two writer threads in one process; none beside worker processes (they use the
     CPU); an explicit count is kept, and a negative one refused."""
-    def config(**options: Any) -> ExchangeConfig:
-        return ExchangeConfig("in", "out", "q", **options)
+    def threads(**options: Any) -> int:
+        return exchange_config(Path(), **options).writer_threads
 
-    assert [config(jobs=1).writer_threads, config(jobs=2).writer_threads] == [2, 0]
-    assert [config(jobs=2, writers=3).writer_threads,
-            config(jobs=1, writers=0).writer_threads] == [3, 0]
+    assert [threads(jobs=1), threads(jobs=2)] == [2, 0]
+    assert [threads(jobs=2, writers=3), threads(jobs=1, writers=0)] == [3, 0]
     with pytest.raises(ValueError, match="writers"):
-        config(writers=-1)
+        exchange_config(Path(), writers=-1)

@@ -10,31 +10,19 @@ whose findings are those it gives when called on its own.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
+from exchange_helpers import drop, exchange_config
 from lxml import etree
 
-from cpas.adapters.exchange import CHUNK_FILES, ExchangeConfig, run_once
+from cpas.adapters.exchange import CHUNK_FILES, run_once
 from cpas.adapters.plugins import XmlAdapter
 from cpas.adapters.xml.documents import from_xml, to_xml
 from cpas.adapters.xml.parser import parse_bytes
 from cpas.sdk.samples import sample_set
-
-OLD = 1_000_000_000.0  # an mtime long past: the file is ready
-
-
-def _drop(folder: Path, name: str, data: bytes) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_bytes(data)
-    os.utime(folder / name, (OLD, OLD))
-
-
-def _config(tmp_path: Path, **options: Any) -> ExchangeConfig:
-    return ExchangeConfig(tmp_path / "in", tmp_path / "out", tmp_path / "q", **options)
 
 
 def _compact(data: bytes) -> bytes:
@@ -50,8 +38,8 @@ def test_valid_own_xml_is_written_byte_for_byte(tmp_path: Path) -> None:
     piis = sample_set().piis
     data = _compact(to_xml(piis))
     assert data != to_xml(piis)  # otherwise the test could not tell
-    _drop(tmp_path / "in", "piis.xml", data)
-    (outcome,) = run_once(_config(tmp_path)).outcomes
+    drop(tmp_path / "in", "piis.xml", data)
+    (outcome,) = run_once(exchange_config(tmp_path)).outcomes
     assert (outcome.outcome, outcome.adapter) == ("written", "cpas-xml")
     written = (tmp_path / "out" / "piis.xml").read_bytes()
     assert written == data
@@ -74,9 +62,9 @@ def test_valid_own_xml_is_parsed_once_and_not_reserialised(
     monkeypatch.setattr(XmlAdapter, "read", forbidden)
     monkeypatch.setattr("cpas.adapters.exchange.to_xml", forbidden)
     samples = sample_set()
-    _drop(tmp_path / "in", "subsidy.xml", to_xml(samples.subsidy))
-    _drop(tmp_path / "in", "reimbursement.xml", to_xml(samples.reimbursement))
-    outcomes = run_once(_config(tmp_path)).outcomes
+    drop(tmp_path / "in", "subsidy.xml", to_xml(samples.subsidy))
+    drop(tmp_path / "in", "reimbursement.xml", to_xml(samples.reimbursement))
+    outcomes = run_once(exchange_config(tmp_path)).outcomes
     assert [o.outcome for o in outcomes] == ["written", "written"]
     assert sorted(parses) == ["reimbursement.xml", "subsidy.xml"]
 
@@ -112,8 +100,8 @@ def test_input_with_more_than_the_document_is_reserialised(tmp_path: Path,
             b'version="1.0"', b'version="1.1"', 1),
     }[change]
     assert data != canonical
-    _drop(tmp_path / "in", "piis.xml", data)
-    (outcome,) = run_once(_config(tmp_path)).outcomes
+    drop(tmp_path / "in", "piis.xml", data)
+    (outcome,) = run_once(exchange_config(tmp_path)).outcomes
     assert outcome.outcome == "written"
     written = (tmp_path / "out" / "piis.xml").read_bytes()
     assert written == canonical
@@ -126,8 +114,8 @@ def test_schema_invalid_own_xml_gets_the_adapter_findings(tmp_path: Path) -> Non
     data = to_xml(sample_set().bilan).replace(b"<id>", b"<unexpected>x</unexpected><id>", 1)
     expected = XmlAdapter().read(data, source="bilan.xml").findings
     assert expected
-    _drop(tmp_path / "in", "bilan.xml", data)
-    (outcome,) = run_once(_config(tmp_path)).outcomes
+    drop(tmp_path / "in", "bilan.xml", data)
+    (outcome,) = run_once(exchange_config(tmp_path)).outcomes
     assert outcome.outcome == "quarantined"
     report = json.loads((tmp_path / "q" / "bilan.xml.report.json").read_text("utf-8"))
     assert [(f["code"], f["line"]) for f in report["findings"]] == [
@@ -142,8 +130,8 @@ def test_value_refused_by_the_model_is_quarantined_masked(tmp_path: Path) -> Non
     good = piis.beneficiary.niss.compact
     bad = good[:9] + f"{(int(good[9:]) + 1) % 100:02d}"
     data = to_xml(piis).replace(good.encode(), bad.encode())
-    _drop(tmp_path / "in", "piis.xml", data)
-    (outcome,) = run_once(_config(tmp_path)).outcomes
+    drop(tmp_path / "in", "piis.xml", data)
+    (outcome,) = run_once(exchange_config(tmp_path)).outcomes
     assert (outcome.outcome, outcome.reason) == ("quarantined", "XML-VALUE")
     for report in ("piis.xml.report.json", "piis.xml.report.txt"):
         assert bad not in (tmp_path / "q" / report).read_text("utf-8")
@@ -165,8 +153,8 @@ def test_worker_chunks_keep_each_verdict_with_its_file(tmp_path: Path) -> None:
         else:
             data = _compact(valid[index % len(valid)])
             expected[name] = ("written", data)
-        _drop(tmp_path / "in", name, data)
-    outcomes = run_once(_config(tmp_path, jobs=2)).outcomes
+        drop(tmp_path / "in", name, data)
+    outcomes = run_once(exchange_config(tmp_path, jobs=2)).outcomes
     assert {o.file: o.outcome for o in outcomes} == {n: e[0] for n, e in expected.items()}
     for name, (outcome, data) in expected.items():
         folder = tmp_path / ("out" if outcome == "written" else "q")
@@ -176,8 +164,8 @@ def test_worker_chunks_keep_each_verdict_with_its_file(tmp_path: Path) -> None:
 def test_claims_are_looked_up_through_an_index(tmp_path: Path) -> None:
     """Looking up an input's claimed names does not read the whole claims table (it grows
     by one row per output: a scan per file made a long run quadratic)."""
-    _drop(tmp_path / "in", "piis.xml", to_xml(sample_set().piis))
-    run_once(_config(tmp_path))
+    drop(tmp_path / "in", "piis.xml", to_xml(sample_set().piis))
+    run_once(exchange_config(tmp_path))
     with sqlite3.connect(tmp_path / "in" / ".cpas-exchange.sqlite") as db:
         plan = db.execute("EXPLAIN QUERY PLAN SELECT file FROM claims WHERE place=? AND "
                           "name=? AND sha256=? ORDER BY rowid", ("out", "a", "b")).fetchall()

@@ -13,29 +13,17 @@
 from __future__ import annotations
 
 import gc
-import os
 from pathlib import Path
 from typing import Any
 
 import attrs
 import pytest
+from exchange_helpers import drop, exchange_config
 
 from cpas.adapters import exchange as exchange_module
-from cpas.adapters.exchange import ExchangeConfig, run_once
+from cpas.adapters.exchange import run_once
 from cpas.adapters.xml.documents import from_xml, to_xml
 from cpas.sdk.samples import sample_set
-
-OLD = 1_000_000_000.0  # an mtime long past: the file is ready
-
-
-def _drop(folder: Path, name: str, data: bytes) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_bytes(data)
-    os.utime(folder / name, (OLD, OLD))
-
-
-def _config(tmp_path: Path, **options: Any) -> ExchangeConfig:
-    return ExchangeConfig(tmp_path / "in", tmp_path / "out", tmp_path / "q", **options)
 
 
 def test_crash_after_the_claim_gets_the_claimed_name_back(
@@ -44,7 +32,7 @@ def test_crash_after_the_claim_gets_the_claimed_name_back(
     writes the very name it claimed, not a second one (``a.<digest>.xml``), and the
     journal counts two attempts."""
     data = to_xml(sample_set().piis)
-    _drop(tmp_path / "in", "a.xml", data)
+    drop(tmp_path / "in", "a.xml", data)
 
     def crash(*args: Any, **options: Any) -> Any:
         raise KeyboardInterrupt  # not an Exception: escapes like a crash
@@ -52,9 +40,9 @@ def test_crash_after_the_claim_gets_the_claimed_name_back(
     with monkeypatch.context() as patch:
         patch.setattr(exchange_module, "write_atomically", crash)
         with pytest.raises(KeyboardInterrupt):
-            run_once(_config(tmp_path))
+            run_once(exchange_config(tmp_path))
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == []
-    (outcome,) = run_once(_config(tmp_path)).outcomes
+    (outcome,) = run_once(exchange_config(tmp_path)).outcomes
     assert (outcome.outcome, outcome.outputs, outcome.attempt) == ("written", ("a.xml",), 2)
     assert (tmp_path / "out" / "a.xml").read_bytes() == data
     assert not (tmp_path / "in" / "a.xml").exists()
@@ -66,9 +54,9 @@ def test_first_attempts_of_new_files_take_free_names(tmp_path: Path) -> None:
     samples = sample_set()
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "b.xml").write_bytes(b"someone else's file")
-    _drop(tmp_path / "in", "a.xml", to_xml(samples.piis))
-    _drop(tmp_path / "in", "b.xml", to_xml(samples.bilan))
-    outcomes = run_once(_config(tmp_path)).outcomes
+    drop(tmp_path / "in", "a.xml", to_xml(samples.piis))
+    drop(tmp_path / "in", "b.xml", to_xml(samples.bilan))
+    outcomes = run_once(exchange_config(tmp_path)).outcomes
     assert [(o.outcome, o.attempt) for o in outcomes] == [("written", 1), ("written", 1)]
     assert outcomes[0].outputs == ("a.xml",)
     (second,) = outcomes[1].outputs
@@ -85,8 +73,8 @@ def test_a_redundant_namespace_declaration_is_reserialised(tmp_path: Path) -> No
     data = canonical.replace(b"<beneficiary>",
                              b'<beneficiary xmlns="urn:be:cpas-sdk:piis:1">', 1)
     assert data != canonical
-    _drop(tmp_path / "in", "piis.xml", data)
-    (outcome,) = run_once(_config(tmp_path)).outcomes
+    drop(tmp_path / "in", "piis.xml", data)
+    (outcome,) = run_once(exchange_config(tmp_path)).outcomes
     assert outcome.outcome == "written"
     assert (tmp_path / "out" / "piis.xml").read_bytes() == canonical
 
@@ -96,8 +84,8 @@ def test_xmlns_in_a_text_only_makes_the_output_reserialised(tmp_path: Path) -> N
     count of declarations cannot tell), equal to what was read, with its text."""
     piis = attrs.evolve(sample_set().piis, closure_comment='see xmlns="urn:x" in the export')
     data = to_xml(piis)
-    _drop(tmp_path / "in", "piis.xml", data)
-    (outcome,) = run_once(_config(tmp_path)).outcomes
+    drop(tmp_path / "in", "piis.xml", data)
+    (outcome,) = run_once(exchange_config(tmp_path)).outcomes
     assert outcome.outcome == "written"
     written = (tmp_path / "out" / "piis.xml").read_bytes()
     assert written == data  # to_xml of the document read is to_xml of the document
@@ -107,15 +95,15 @@ def test_xmlns_in_a_text_only_makes_the_output_reserialised(tmp_path: Path) -> N
 def test_a_pass_leaves_the_garbage_collector_as_it_was(tmp_path: Path) -> None:
     """Nothing frozen before a pass: nothing frozen after it. Objects frozen by the
     process itself before the pass: still frozen after it (the pass leaves them)."""
-    _drop(tmp_path / "in", "a.xml", to_xml(sample_set().piis))
+    drop(tmp_path / "in", "a.xml", to_xml(sample_set().piis))
     gc.unfreeze()
-    run_once(_config(tmp_path))
+    run_once(exchange_config(tmp_path))
     assert gc.get_freeze_count() == 0
-    _drop(tmp_path / "in", "b.xml", to_xml(sample_set().bilan))
+    drop(tmp_path / "in", "b.xml", to_xml(sample_set().bilan))
     gc.freeze()
     try:
         frozen = gc.get_freeze_count()
-        run_once(_config(tmp_path))
+        run_once(exchange_config(tmp_path))
         # Still frozen (a few of those objects may have been freed meanwhile).
         assert gc.get_freeze_count() > frozen * 0.9
     finally:

@@ -23,9 +23,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
+from exchange_helpers import drop, exchange_config
 
 from cpas.adapters.exchange import (
-    ExchangeConfig,
     FileOutcome,
     Signing,
     run_once,
@@ -39,20 +39,6 @@ from cpas.adapters.xml.documents import to_xml
 from cpas.cli.exchange_cmd import exchange
 from cpas.sdk.parties import SignerRole
 from cpas.sdk.samples import fictitious_niss, legacy_piis_with_findings, sample_set
-
-OLD = 1_000_000_000.0
-
-
-def _drop(folder: Path, name: str, data: bytes) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_bytes(data)
-    os.utime(path, (OLD, OLD))
-    return path
-
-
-def _config(tmp_path: Path, **options: Any) -> ExchangeConfig:
-    return ExchangeConfig(tmp_path / "in", tmp_path / "out", tmp_path / "q", **options)
 
 
 def _visible(folder: Path) -> list[str]:
@@ -109,9 +95,9 @@ def test_sign_outputs_are_verified_containers(tmp_path: Path, pki: _Pki) -> None
     """With signing, each output is an .asice holding the exact XML, its signature valid for
     the root (the PIIS still lacks its other signers: that is for later stages)."""
     samples = sample_set()
-    _drop(tmp_path / "in", "piis.xml", to_xml(samples.piis))
-    _drop(tmp_path / "in", "partner.xml", to_xml(samples.partnership))
-    config = _config(tmp_path, signing=Signing(pki.signer, SignerRole.PRESIDENT))
+    drop(tmp_path / "in", "piis.xml", to_xml(samples.piis))
+    drop(tmp_path / "in", "partner.xml", to_xml(samples.partnership))
+    config = exchange_config(tmp_path, signing=Signing(pki.signer, SignerRole.PRESIDENT))
     outcomes = {o.file: o for o in run_once(config).outcomes}
     assert outcomes["piis.xml"].outputs == ("piis.asice",)
     assert _visible(tmp_path / "out") == ["partner.asice", "piis.asice"]
@@ -127,8 +113,8 @@ def test_sign_outputs_are_verified_containers(tmp_path: Path, pki: _Pki) -> None
 
 def test_refused_signature_is_quarantined(tmp_path: Path, pki: _Pki) -> None:
     """The minister signs a subsidy convention only after the CPAS: refused → quarantine."""
-    _drop(tmp_path / "in", "subsidy.xml", to_xml(sample_set().subsidy))
-    config = _config(tmp_path, signing=Signing(pki.signer, SignerRole.MINISTER))
+    drop(tmp_path / "in", "subsidy.xml", to_xml(sample_set().subsidy))
+    config = exchange_config(tmp_path, signing=Signing(pki.signer, SignerRole.MINISTER))
     (outcome,) = run_once(config).outcomes
     assert (outcome.outcome, outcome.reason) == ("quarantined", "EXCH-SIGN")
     assert _visible(tmp_path / "out") == []
@@ -155,7 +141,7 @@ def test_cli_sign_with_pem_password_file(tmp_path: Path, pki: _Pki) -> None:
     key, cert = _write_pem(pki, tmp_path, b"s3cret")
     secret = tmp_path / "password.txt"
     secret.write_text("s3cret\n", "utf-8")
-    _drop(tmp_path / "in", "reimb.xml", to_xml(sample_set().reimbursement))
+    drop(tmp_path / "in", "reimb.xml", to_xml(sample_set().reimbursement))
     result = CliRunner().invoke(group, _args(
         tmp_path, "--sign", "--role", "president", "--key", str(key), "--cert", str(cert),
         "--password-file", str(secret)))
@@ -173,7 +159,7 @@ def test_cli_sign_with_pkcs12_password_env(tmp_path: Path, pki: _Pki,
         b"signer", pki.signer.private_key, pki.signer.certificate, None,
         serialization.BestAvailableEncryption(b"pw-12")))
     monkeypatch.setenv("EXCHANGE_P12_PASSWORD", "pw-12")
-    _drop(tmp_path / "in", "partner.xml", to_xml(sample_set().partnership))
+    drop(tmp_path / "in", "partner.xml", to_xml(sample_set().partnership))
     result = CliRunner().invoke(group, _args(
         tmp_path, "--sign", "--role", "directeur_general", "--pkcs12", str(p12),
         "--password-env", "EXCHANGE_P12_PASSWORD", "--log-format", "json"))
@@ -185,7 +171,7 @@ def test_cli_sign_never_prompts_nor_defaults(tmp_path: Path, pki: _Pki) -> None:
     """Unattended: an encrypted key without a password source is a usage error, not a prompt;
     --sign without a key or role, or key options without --sign, are refused too."""
     key, cert = _write_pem(pki, tmp_path, b"s3cret")
-    _drop(tmp_path / "in", "piis.xml", to_xml(sample_set().piis))
+    drop(tmp_path / "in", "piis.xml", to_xml(sample_set().piis))
     cases = [
         ("--sign", "--role", "president", "--key", str(key), "--cert", str(cert)),
         ("--sign", "--role", "president"),
@@ -228,11 +214,11 @@ def test_stop_finishes_the_file_in_hand(tmp_path: Path) -> None:
     """A stop request during file b: b is finished, c stays in the inbox, unattempted."""
     data = to_xml(sample_set().partnership)
     for name in ("a.xml", "b.xml", "c.xml"):
-        _drop(tmp_path / "in", name, data)
+        drop(tmp_path / "in", name, data)
     requested: list[str] = []
     adapter = _Wrapping(lambda source: requested.append(source) if source == "b.xml" else None)
     found = Discovery((Registered(adapter, "test"),))
-    summary = run_once(_config(tmp_path), discovery=found, stop=lambda: bool(requested))
+    summary = run_once(exchange_config(tmp_path), discovery=found, stop=lambda: bool(requested))
     assert [(o.file, o.outcome) for o in summary.outcomes] == [("a.xml", "written"),
                                                                ("b.xml", "written")]
     assert _visible(tmp_path / "in") == ["c.xml"]
@@ -244,9 +230,9 @@ def test_max_files(tmp_path: Path) -> None:
     """--max-files bounds the files taken out of the inbox; the rest wait."""
     data = to_xml(sample_set().piis)
     for index in range(5):
-        _drop(tmp_path / "in", f"{index}.xml", data)
-    assert len(run_once(_config(tmp_path), max_files=2).outcomes) == 2
-    summary = watch(_config(tmp_path), interval=0.1, max_files=2)
+        drop(tmp_path / "in", f"{index}.xml", data)
+    assert len(run_once(exchange_config(tmp_path), max_files=2).outcomes) == 2
+    summary = watch(exchange_config(tmp_path), interval=0.1, max_files=2)
     assert (summary.stopped_by, summary.count("written")) == ("max-files", 2)
     assert _visible(tmp_path / "in") == ["4.xml"]
 
@@ -271,10 +257,10 @@ def test_poison_does_not_use_up_its_batch_mates_attempts(tmp_path: Path) -> None
     found = Discovery((*(Registered(a, "built-in") for a in builtin_adapters()),
                        Registered(_Crashing(), "test")))
     data = to_xml(sample_set().bilan)
-    _drop(tmp_path / "in", "a.xml", data)
-    _drop(tmp_path / "in", "b.boom", b"boom")
-    _drop(tmp_path / "in", "c.xml", data)
-    config = _config(tmp_path, max_attempts=2)
+    drop(tmp_path / "in", "a.xml", data)
+    drop(tmp_path / "in", "b.boom", b"boom")
+    drop(tmp_path / "in", "c.xml", data)
+    config = exchange_config(tmp_path, max_attempts=2)
     outcomes: list[FileOutcome] = []
     for _ in range(5):
         try:
@@ -302,13 +288,13 @@ def test_logs_never_show_a_niss(tmp_path: Path) -> None:
             raise RuntimeError(f"bad record for {niss} ({niss[:6]}.{niss[6:9]}.{niss[9:]})")
 
     found = Discovery((Registered(Leaky(), "test"),))
-    _drop(tmp_path / "in", f"dossier-{niss}.boom", b"x")
+    drop(tmp_path / "in", f"dossier-{niss}.boom", b"x")
     lines: list[str] = []
 
     def log(outcome: FileOutcome) -> None:
         lines.extend((outcome.to_json(), outcome.to_text()))
 
-    (outcome,) = run_once(_config(tmp_path), discovery=found, log=log).outcomes
+    (outcome,) = run_once(exchange_config(tmp_path), discovery=found, log=log).outcomes
     assert outcome.reason == "EXCH-ADAPTER"
     reports = [p.read_text("utf-8") for p in (tmp_path / "q").glob("*.report.*")]
     assert len(reports) == 2
@@ -388,8 +374,8 @@ def test_workers_give_the_same_results(tmp_path: Path) -> None:
     results: list[dict[str, bytes]] = []
     for jobs, folder in ((1, tmp_path / "one"), (2, tmp_path / "two")):
         for name, data in files.items():
-            _drop(folder / "in", name, data)
-        run_once(_config(folder, jobs=jobs))
+            drop(folder / "in", name, data)
+        run_once(exchange_config(folder, jobs=jobs))
         assert _visible(folder / "in") == []
         results.append({f"{place}/{p.name}": p.read_bytes() for place in ("out", "q")
                         for p in (folder / place).iterdir()})
@@ -407,9 +393,9 @@ def test_worker_killed_by_a_file(tmp_path: Path) -> None:
                        Registered(_Killing(), "test")))
     data = to_xml(sample_set().partnership)
     for name in ("a.xml", "b.kill", "c.xml"):
-        _drop(tmp_path / "in", name, data)
+        drop(tmp_path / "in", name, data)
     outcomes: list[FileOutcome] = []
-    config = _config(tmp_path, jobs=2, max_attempts=2)
+    config = exchange_config(tmp_path, jobs=2, max_attempts=2)
     summary = watch(config, interval=0.1, discovery=found, log=outcomes.append, max_files=3)
     assert summary.stopped_by == "max-files"
     final = {o.file: (o.outcome, o.reason) for o in outcomes if o.outcome != "retry"}
