@@ -107,6 +107,7 @@ from .rows import (
     _nis,
     _shape,
     _text,
+    group_rows,
     settle_groups,
 )
 
@@ -475,16 +476,7 @@ def _convention(group: list[_Cells], key: str) -> PartnershipConvention | None:
 def _partnership(rows: Iterable[Row], columns: ColumnMap, settings: Mapping[str, CellValue],
                  check_row: Callable[[Row], Problem | None]
                  ) -> tuple[list[PartnershipConvention], list[bytes], list[Rejected], int]:
-    groups: dict[str, list[_Cells]] = {}
-    read = 0
-    for row in rows:
-        read += 1
-        cells = _Cells(row, columns, settings)
-        shape = check_row(row)
-        if shape is not None:
-            cells.problems.append(shape)
-        key = cells.get("convention", _text) or f"row-{row.number}"
-        groups.setdefault(key, []).append(cells)
+    groups, read = group_rows(rows, columns, settings, check_row, "convention")
     documents, xml, rejected = settle_groups(
         groups, lambda group, key: _convention(list(group), key),
         Text(fr="la convention", nl="overeenkomst", en="convention"))

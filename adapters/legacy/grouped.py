@@ -80,7 +80,18 @@ from .numbers import (
     parse_text,
 )
 from .reading import Row
-from .rows import Problem, Rejected, _build, _Cells, _enum, _lang, _nis, _text, settle_groups
+from .rows import (
+    Problem,
+    Rejected,
+    _build,
+    _Cells,
+    _enum,
+    _lang,
+    _nis,
+    _text,
+    group_rows,
+    settle_groups,
+)
 
 __all__ = ["GROUP_KINDS", "GroupKind", "convert_groups"]
 
@@ -430,16 +441,7 @@ def convert_groups(kind: GroupKind, rows: Iterable[Row], columns: ColumnMap,
                    check_row: Callable[[Row], Problem | None],
                    ) -> tuple[list[Any], list[bytes], list[Rejected], int]:
     """Documents (in order of their first row), their XML, the rejected rows, rows read."""
-    groups: dict[str, list[_Cells]] = {}
-    read = 0
-    for row in rows:
-        read += 1
-        cells = _Cells(row, columns, settings)
-        shape = check_row(row)
-        if shape is not None:
-            cells.problems.append(shape)
-        key = cells.get(kind.key, _text) or f"row-{row.number}"
-        groups.setdefault(key, []).append(cells)
+    groups, read = group_rows(rows, columns, settings, check_row, kind.key)
     def build(group: Sequence[_Cells], key: str) -> Any:
         _disagreements(list(group), kind.document_fields)
         return None if any(c.problems for c in group) else kind.build(list(group), key)

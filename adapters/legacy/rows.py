@@ -7,7 +7,7 @@ shown: a NISS is masked) and why, in FR, NL and EN.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -228,6 +228,24 @@ def _to_xml(cells: _Cells, document: object) -> bytes | None:
                                        nl=f"XML geweigerd door het schema: {exc}",
                                        en=f"XML refused by the schema: {exc}"))
         return None
+
+
+def group_rows(rows: Iterable[Row], columns: ColumnMap, settings: Mapping[str, CellValue],
+               check_row: Callable[[Row], Problem | None], key: str,
+               ) -> tuple[dict[str, list[_Cells]], int]:
+    """Rows by the document they belong to (the text of column ``key``; a row without
+    one is a document of its own), each with its shape problem if any; and the number
+    of rows read."""
+    groups: dict[str, list[_Cells]] = {}
+    read = 0
+    for row in rows:
+        read += 1
+        cells = _Cells(row, columns, settings)
+        shape = check_row(row)
+        if shape is not None:
+            cells.problems.append(shape)
+        groups.setdefault(cells.get(key, _text) or f"row-{row.number}", []).append(cells)
+    return groups, read
 
 
 def settle_groups(
