@@ -857,7 +857,7 @@ class _Scan(_LinesPass):
         end_line = 1
         progress = options.progress
         for region in self.batch.regions(progress=progress):
-            end_line = region.line + region.text.count("\n")
+            end_line = region.end
             self.count = region.first + len(region.rows)  # records after a stop: counted
             if self.stopped:
                 continue

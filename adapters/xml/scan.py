@@ -136,6 +136,8 @@ class Region:
     rows: list[tuple[str, ...]]
     """Per record: its whole text, then the raw text of each child in plan order
     (``""``: absent)."""
+    end: int
+    """Line number of its last character (where the next region starts)."""
     _starts: list[int] = attrs.field(factory=list, eq=False, repr=False)
     _last: list[int] = attrs.field(factory=lambda: [0, 0], eq=False, repr=False)
 
@@ -376,9 +378,10 @@ class ScannedBatch:
                     raise GiveUp
                 if "&" in text or "\r" in text:
                     rows = [(row[0], *map(xml_text, row[1:])) for row in rows]  # raw record kept
-                yield Region(index, line, text, rows)
+                end = line + text.count("\n")
+                yield Region(index, line, text, rows, end)
                 index += len(rows)
-                line += text.count("\n")
+                line = end
                 buffer = buffer[cut:]
                 if stop >= 0:
                     break
