@@ -105,6 +105,10 @@ def _signing(sign: bool, key: Path | None, cert: Path | None, p12: Path | None,
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Worker processes reading and checking files (1: in this process). A "
                    "file that kills its worker is retried alone, then quarantined.")
+@click.option("--writers", type=click.IntRange(min=0), default=None, metavar="N",
+              help="Threads writing (fsync, rename) a batch's outputs while the next batch "
+                   "is judged (default: 2 in one process, 0 with --jobs above 1; 0: one "
+                   "batch after the other). The crash-safe order is the same.")
 @click.option("--sign", is_flag=True,
               help="Sign each output into an ASiC-E container (.asice); needs --role and "
                    "--key or --pkcs12.")
@@ -119,7 +123,8 @@ def _signing(sign: bool, key: Path | None, cert: Path | None, p12: Path | None,
               help="With --sign: the role in which the outputs are signed.")
 def exchange_run(inbox: Path, outbox: Path, quarantine: Path, log_format: str,
                  max_attempts: int, journal: Path | None, settle: float, watching: bool,
-                 once: bool, interval: float, max_files: int | None, jobs: int, sign: bool,
+                 once: bool, interval: float, max_files: int | None, jobs: int,
+                 writers: int | None, sign: bool,
                  key: Path | None, cert: Path | None, p12: Path | None,
                  password_env: str | None, password_file: Path | None,
                  role: str | None) -> None:
@@ -156,7 +161,7 @@ def exchange_run(inbox: Path, outbox: Path, quarantine: Path, log_format: str,
 
     config = ExchangeConfig(inbox, outbox, quarantine, journal=journal,
                             max_attempts=max_attempts, settle_seconds=settle, signing=signing,
-                            jobs=jobs)
+                            jobs=jobs, writers=writers)
     stop = _StopFlag()
     previous = {signum: signal.signal(signum, stop.request)
                 for signum in (signal.SIGTERM, signal.SIGINT)}
