@@ -1,6 +1,6 @@
 """Benchmark: small files through the exchange folder against a plain durable copy.
 
-    python bench/exchange.py [--files 10000] [--repeat 1] [--jobs 1,2] [--writers 0,2]
+    python bench/exchange.py [--files 10000] [--repeat 1] [--jobs 1,auto] [--writers 0,2]
                              [--profile [--sort S]] [--dir D]
 
 ``--files`` small valid documents (the five sample documents of
@@ -14,11 +14,12 @@ temporary folder (not timed). Then, in this process:
 * **exchange**: the same files, hard-linked into an inbox, go through
   :func:`cpas.adapters.exchange.run_once` (adapter, schema validation, rule
   check, XML output written atomically, journal, input removed), once for
-  each worker count of ``--jobs`` (default ``1,2``: in-process, then two
-  worker processes) and each writer thread count of ``--writers`` (default:
-  the exchange's own default, 2 threads in one process and none with workers;
-  ``--writers 0,2`` compares with writing each batch in the pass's own thread,
-  one batch after the other).
+  each worker count of ``--jobs`` (default ``1,auto``: in-process, then what
+  ``cpas exchange run`` uses by default: a worker process per CPU this process
+  may use, at most 4, see :func:`~cpas.adapters.exchange.auto_jobs`) and each
+  writer thread count of ``--writers`` (default: the exchange's own default, 2
+  threads; ``--writers 0,2`` compares with writing each batch in the pass's own
+  thread, one batch after the other).
 
 The two runs alternate ``--repeat`` times; the shortest time counts (the
 machine is shared). The files of every run are kept until the end: on an ext4
@@ -51,7 +52,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from cpas.adapters.exchange import ExchangeConfig, run_once
+from cpas.adapters.exchange import ExchangeConfig, auto_jobs, run_once
 from cpas.adapters.files import sync_directory, write_atomically
 from cpas.adapters.plugins import discover
 from cpas.adapters.xml.documents import to_xml
@@ -131,8 +132,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--files", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=1)
-    parser.add_argument("--jobs", default="1,2",
-                        help="comma-separated worker counts to measure (default 1,2)")
+    parser.add_argument("--jobs", default="1,auto",
+                        help="comma-separated worker counts to measure, 'auto' for the "
+                             "command's default (default 1,auto)")
     parser.add_argument("--writers", default="default",
                         help="comma-separated writer thread counts to measure (0: none; "
                              "default: the exchange's own choice)")
@@ -142,8 +144,9 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=None,
                         help="where to put the temporary folder (e.g. /dev/shm)")
     args = parser.parse_args()
-    runs = [(int(j), None if w == "default" else int(w))
+    runs = [(auto_jobs() if j == "auto" else int(j), None if w == "default" else int(w))
             for j in args.jobs.split(",") for w in args.writers.split(",")]
+    automatic = auto_jobs() if "auto" in args.jobs.split(",") else None
     all_rules()  # rule modules are imported on first use: not part of the run
     root = Path(tempfile.mkdtemp(prefix="cpas-bench-exchange-", dir=args.dir))
     copy_times: list[tuple[float, float]] = []
@@ -164,15 +167,16 @@ def main() -> None:
         shutil.rmtree(root, ignore_errors=True)
     total = len(files)
     copy, copy_cpu = min(copy_times)
-    print(f"{'':<27} {'files':>7} {'seconds':>9} {'files/s':>9} {'cpu ms/file':>12} "
+    print(f"{'':<34} {'files':>7} {'seconds':>9} {'files/s':>9} {'cpu ms/file':>12} "
           f"{'ratio':>6}")
-    print(f"{'baseline copy':<27} {total:>7} {copy:>9.2f} {total / copy:>9.0f} "
+    print(f"{'baseline copy':<34} {total:>7} {copy:>9.2f} {total / copy:>9.0f} "
           f"{copy_cpu / total * 1000:>12.2f}")
     for count, writers in runs:
         done, cpu = min(exchange_times[count, writers])
         ratio = copy / done
         threads = ExchangeConfig(".", ".", ".", jobs=count, writers=writers).writer_threads
-        print(f"{f'exchange jobs={count} writers={threads}':<27} {total:>7} {done:>9.2f} "
+        label = f"jobs={count}{' (auto)' if count == automatic else ''} writers={threads}"
+        print(f"{f'exchange {label}':<34} {total:>7} {done:>9.2f} "
               f"{total / done:>9.0f} {cpu / total * 1000:>12.2f} {ratio:>6.2f}  "
               f"({'met' if ratio >= GOAL else 'NOT met'}: goal >= {GOAL})")
 

@@ -18,7 +18,7 @@ import datetime as dt
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import click
 
@@ -40,17 +40,19 @@ from cpas.sdk.privacy import mask_niss_in
 from cpas.sdk.text import Lang, Text
 
 from .exitcodes import ExitCode, fail
-from .options import FORMAT_OPTION, LANG_OPTION, bar_closed, default_lang, progress_for
+from .options import (
+    FORMAT_OPTION,
+    LANG_OPTION,
+    ParamType,
+    bar_closed,
+    default_lang,
+    progress_for,
+)
 
 __all__ = ["ebox"]
 
 _EXIT = {Status.VALID: ExitCode.OK, Status.INVALID: ExitCode.INVALID,
          Status.UNTRUSTED: ExitCode.UNTRUSTED}
-
-if TYPE_CHECKING:  # click >= 8.2 makes ParamType generic; 8.1 does not at run time
-    _ParamType = click.ParamType[Any]
-else:
-    _ParamType = click.ParamType
 
 _WORDS = {
     Status.VALID: Text(fr="valide", nl="geldig", en="valid"),
@@ -65,7 +67,7 @@ _WRITTEN = Text(fr="paquet écrit", nl="pakket geschreven", en="package written"
 _UNPACKED = Text(fr="décompressé dans", nl="uitgepakt in", en="unpacked into")
 
 
-class KboType(_ParamType):
+class KboType(ParamType):
     """A KBO/BCE number (10 digits, mod-97 check)."""
 
     name = "kbo"
@@ -78,7 +80,7 @@ class KboType(_ParamType):
             self.fail(exc.reason, param, ctx)
 
 
-class NissType(_ParamType):
+class NissType(ParamType):
     """A NISS; the value is masked in any error message."""
 
     name = "niss"

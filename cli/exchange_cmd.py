@@ -14,6 +14,7 @@ from cpas.adapters.exchange import (
     FileOutcome,
     InboxBusy,
     Signing,
+    auto_jobs,
     run_once,
     watch,
 )
@@ -23,11 +24,33 @@ from cpas.adapters.signing.testpki import LABEL as TEST_PKI_LABEL
 from cpas.sdk.parties import SignerRole
 
 from .exitcodes import ExitCode, fail
+from .options import ParamType
 
 __all__ = ["exchange"]
 
 _FOLDER = click.Path(file_okay=False, path_type=Path)
 _FILE = click.Path(dir_okay=False, path_type=Path)
+
+
+class _Jobs(ParamType):
+    """A number of worker processes (1: in this process) or ``auto`` (:func:`auto_jobs`)."""
+
+    name = "N|auto"
+
+    def convert(self, value: object, param: click.Parameter | None,
+                ctx: click.Context | None) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        elif isinstance(value, str) and value.strip().lower() == "auto":
+            return auto_jobs()
+        else:
+            try:
+                number = int(str(value).strip())
+            except ValueError:
+                self.fail(f"{value!r} is neither a whole number nor 'auto'", param, ctx)
+        if number < 1:
+            self.fail(f"{number} is below 1", param, ctx)
+        return number
 
 
 @click.group("exchange")
@@ -102,12 +125,13 @@ def _signing(sign: bool, key: Path | None, cert: Path | None, p12: Path | None,
               metavar="SECONDS", help="With --watch: time between two passes.")
 @click.option("--max-files", type=click.IntRange(min=1), default=None,
               help="Stop after taking this many files out of the inbox.")
-@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Worker processes reading and checking files (1: in this process). A "
-                   "file that kills its worker is retried alone, then quarantined.")
+@click.option("--jobs", type=_Jobs(), default="auto", show_default=True,
+              help="Worker processes reading and checking files (1: in this process; "
+                   "auto: one per CPU this process may use, at most 4, and 1 on a single "
+                   "CPU). A file that kills its worker is retried alone, then quarantined.")
 @click.option("--writers", type=click.IntRange(min=0), default=None, metavar="N",
               help="Threads writing (fsync, rename) a batch's outputs while the next batch "
-                   "is judged (default: 2 in one process, 0 with --jobs above 1; 0: one "
+                   "is judged (default: 2; 0: one "
                    "batch after the other). The crash-safe order is the same.")
 @click.option("--sign", is_flag=True,
               help="Sign each output into an ASiC-E container (.asice); needs --role and "

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import TracebackType
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
@@ -18,6 +18,7 @@ __all__ = [
     "FORMAT_OPTION",
     "LANG_OPTION",
     "LateProgressBar",
+    "ParamType",
     "ProgressBar",
     "bar_closed",
     "default_lang",
@@ -25,6 +26,13 @@ __all__ = [
     "progress_for",
     "wants_progress",
 ]
+
+
+if TYPE_CHECKING:  # click >= 8.2 makes ParamType generic; 8.1 does not at run time
+    ParamType = click.ParamType[Any]
+else:
+    ParamType = click.ParamType
+"""Base class of the command line's own value types (either version of click)."""
 
 
 def default_lang() -> Lang:

@@ -73,7 +73,6 @@ import datetime as dt
 import os
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any, Literal
 
 import attrs
@@ -93,6 +92,7 @@ from ...sdk.policy import LocalPolicy
 from ...sdk.rules import Hit, check
 from ...sdk.rules.reimbursement import StreamingCheck
 from ...sdk.text import Lang, Text
+from ..cpus import usable_cpus
 from .documents import KINDS, DocumentKind, records_of
 from .fastread import fast_reader
 from .mapping import Scalar, error_line, from_element, load, slots
@@ -689,27 +689,11 @@ a file takes at most about 45 MiB, and starting a process would cost about as mu
 as it saves."""
 
 
-def _cpus() -> int:
-    """CPUs this process may use: its affinity mask, capped by a cgroup v2 CPU quota
-    (containers)."""
-    try:
-        count = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        count = os.cpu_count() or 1
-    try:
-        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
-        if quota != "max":
-            count = min(count, max(1, int(quota) // int(period)))
-    except (OSError, ValueError):
-        pass
-    return count
-
-
 def _beside(source: Source, jobs: int | None) -> Literal["process", "thread", "after"]:
     """Where the schema pass of a scanned batch runs: in a second process (big files),
     in a thread (files small enough to parse whole), or ``after``: first, then the
     rules pass, in this thread (``jobs=1``, or one CPU)."""
-    if jobs == 1 or (jobs is None and _cpus() < 2) or isinstance(source, bytes):
+    if jobs == 1 or (jobs is None and usable_cpus() < 2) or isinstance(source, bytes):
         return "after"  # bytes: checked where they are, one pass after the other
     try:
         size = os.path.getsize(source)

@@ -152,7 +152,7 @@ def test_sigkill_loses_nothing(tmp_path: Path) -> None:
     while True:
         runs += 1
         assert runs <= kills + 5, "the exchange does not finish"
-        jobs = ["--jobs", "2"] if runs % 2 else []  # in process and with worker processes
+        jobs = ["--jobs", "2" if runs % 2 else "1"]  # with worker processes and in process
         # Logs go to files: a pipe nobody reads while waiting to kill would fill and block.
         stdout_path, stderr_path = tmp_path / f"run-{runs}.out", tmp_path / f"run-{runs}.err"
         with stdout_path.open("wb") as stdout_file, stderr_path.open("wb") as stderr_file:

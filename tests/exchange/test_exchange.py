@@ -13,10 +13,9 @@ from typing import Any
 import click
 import pytest
 from click.testing import CliRunner
-from exchange_helpers import drop, exchange_config
+from exchange_helpers import drop, exchange_config, record_configs
 
 from cpas.adapters.exchange import (
-    ExchangeConfig,
     FileOutcome,
     InboxBusy,
     mask_identifiers,
@@ -25,7 +24,6 @@ from cpas.adapters.exchange import (
 from cpas.adapters.legacy.samples import reimbursement_csv
 from cpas.adapters.plugins import Discovery, ReadResult, Registered, builtin_adapters
 from cpas.adapters.xml.documents import from_xml, to_xml
-from cpas.cli import exchange_cmd
 from cpas.cli.exchange_cmd import exchange
 from cpas.sdk.samples import fictitious_niss, legacy_piis_with_findings, sample_set
 
@@ -246,22 +244,14 @@ def test_cli_run(tmp_path: Path) -> None:
 
 def test_cli_writers_option(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """``--writers N`` reaches the exchange's settings; a negative count is a usage error."""
-    seen: list[int] = []
-    real = ExchangeConfig
-
-    def recording(*args: Any, **kwargs: Any) -> ExchangeConfig:
-        made = real(*args, **kwargs)
-        seen.append(made.writer_threads)
-        return made
-
-    monkeypatch.setattr(exchange_cmd, "ExchangeConfig", recording)
+    made = record_configs(monkeypatch)
     args = ["exchange", "run", "--inbox", str(tmp_path / "in"), "--outbox",
             str(tmp_path / "out"), "--quarantine", str(tmp_path / "q")]
     for count in ("0", "3"):
         drop(tmp_path / "in", f"good-{count}.xml", to_xml(sample_set().partnership))
         result = CliRunner().invoke(group, [*args, "--writers", count])
         assert result.exit_code == 0, result.output
-    assert seen == [0, 3]
+    assert [config.writer_threads for config in made] == [0, 3]
     assert CliRunner().invoke(group, [*args, "--writers", "-1"]).exit_code == 2
 
 

@@ -388,13 +388,13 @@ def test_the_umask_is_read_by_the_passs_thread_only(
     assert {stat.S_IMODE(p.stat().st_mode) for p in written} == {0o600}
 
 
-def test_writer_threads_by_default_in_one_process_only() -> None:
-    """Two writer threads in one process; none beside worker processes (they use the
-    CPU); an explicit count is kept, and a negative one refused."""
+def test_writer_threads_by_default() -> None:
+    """Two writer threads, in one process and beside worker processes; an explicit count
+    is kept, and a negative one refused."""
     def threads(**options: Any) -> int:
         return exchange_config(Path(), **options).writer_threads
 
-    assert [threads(jobs=1), threads(jobs=2)] == [2, 0]
+    assert [threads(jobs=1), threads(jobs=2)] == [2, 2]
     assert [threads(jobs=2, writers=3), threads(jobs=1, writers=0)] == [3, 0]
     with pytest.raises(ValueError, match="writers"):
         exchange_config(Path(), writers=-1)
