@@ -25,7 +25,7 @@ import os
 import sqlite3
 import stat
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -111,7 +111,7 @@ def test_every_step_comes_after_the_one_it_relies_on(
     problems: list[str] = []
     lock = threading.Lock()
     real_fsync, real_replace, real_unlink = os.fsync, os.replace, Path.unlink
-    real_finish = exchange_module._Journal.finish
+    real_finish = exchange_module._Journal.finish_all
     inbox = tmp_path / "in"
 
     def note(kind: str, path: Path) -> None:
@@ -133,9 +133,10 @@ def test_every_step_comes_after_the_one_it_relies_on(
         note("rename", Path(target))
         note("renamed-from", Path(source))
 
-    def finish(journal: Any, name: str, digest: str, state: str) -> None:
-        note("finish", inbox / name)
-        real_finish(journal, name, digest, state)
+    def finish(journal: Any, outcomes: Sequence[tuple[str, str, str]]) -> None:
+        for name, _, _ in outcomes:
+            note("finish", inbox / name)
+        real_finish(journal, outcomes)
 
     def unlink(path: Path, missing_ok: bool = False) -> None:
         if path.parent == inbox and not path.name.startswith("."):
@@ -150,7 +151,7 @@ def test_every_step_comes_after_the_one_it_relies_on(
     monkeypatch.setattr(os, "fsync", fsync)
     monkeypatch.setattr(os, "replace", replace)
     monkeypatch.setattr(Path, "unlink", unlink)
-    monkeypatch.setattr(exchange_module._Journal, "finish", finish)
+    monkeypatch.setattr(exchange_module._Journal, "finish_all", finish)
     summary = run_once(exchange_config(tmp_path, writers=2))
     monkeypatch.undo()
 
@@ -398,3 +399,36 @@ def test_writer_threads_by_default() -> None:
     assert [threads(jobs=2, writers=3), threads(jobs=1, writers=0)] == [3, 0]
     with pytest.raises(ValueError, match="writers"):
         exchange_config(Path(), writers=-1)
+
+
+def test_journal_states_beyond_the_names_looked_up_at_once(
+        tmp_path: Path, small_batches: None) -> None:
+    """A batch looks up the journal for the next names at once; files skipped as not ready
+    make it pick names further on, which are looked up alone: a file handled before
+    is still recognised there (``duplicate``), and a survivor of a crash still alone."""
+    data = {name: to_xml(document) for name, document in (
+        ("d-done.xml", sample_set().subsidy), ("e-crashed.xml", sample_set().piis),
+        ("f-new.xml", sample_set().bilan))}
+    for name in ("d-done.xml", "e-crashed.xml"):
+        drop(tmp_path / "in", name, data[name])
+    run_once(exchange_config(tmp_path))
+    # d-done.xml comes back (a crash before its removal); e-crashed.xml is said to have
+    # been in hand when the process died.
+    drop(tmp_path / "in", "d-done.xml", data["d-done.xml"])
+    drop(tmp_path / "in", "e-crashed.xml", data["e-crashed.xml"])
+    drop(tmp_path / "in", "f-new.xml", data["f-new.xml"])
+    with sqlite3.connect(tmp_path / "in" / JOURNAL_NAME) as db:
+        db.execute("UPDATE files SET state='processing' WHERE name='e-crashed.xml'")
+    for name in ("a-busy.xml", "b-busy.xml", "c-busy.xml"):  # the first three: not ready
+        drop(tmp_path / "in", name, b"<x/>", ready=False)
+    outcomes = run_once(exchange_config(tmp_path, settle_seconds=60)).outcomes
+    seen = {o.file: (o.outcome, o.reason) for o in outcomes}
+    assert seen["d-done.xml"] == ("duplicate", "done")
+    assert seen["e-crashed.xml"][0] == "written"
+    assert seen["f-new.xml"][0] == "written"
+    assert [seen[n][0] for n in ("a-busy.xml", "b-busy.xml", "c-busy.xml")] == ["not-ready"] * 3
+    with sqlite3.connect(tmp_path / "in" / JOURNAL_NAME) as db:
+        attempts = dict(db.execute("SELECT name, attempts FROM files").fetchall())
+    assert attempts["e-crashed.xml"] == 2  # its second attempt, not a fresh first one
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "d-done.xml", "e-crashed.xml", "f-new.xml"]
