@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -20,7 +21,7 @@ def _machine(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, allowed: int,
              quota: str | None) -> None:
     """Pretend the affinity mask allows ``allowed`` CPUs and cgroup's ``cpu.max`` says
     ``quota`` (``None``: no such file, as outside a cgroup v2)."""
-    monkeypatch.setattr(cpus.os, "sched_getaffinity", lambda pid: set(range(allowed)))
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(allowed)))
     limit = tmp_path / "cpu.max"
     if quota is not None:
         limit.write_text(quota + "\n")
