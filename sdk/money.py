@@ -28,6 +28,10 @@ def to_decimal(value: object, *, field: str = "amount") -> Decimal:
     >>> to_decimal("1234.50")
     Decimal('1234.50')
     """
+    if value.__class__ is Decimal:  # the usual case, first: the same checks as below
+        if value.is_finite():
+            return value
+        raise InvalidMoney("must be a finite number", field=field, shown=str(value))
     if isinstance(value, (bool, float)):
         raise InvalidType(
             f"{type(value).__name__} is not accepted for exact amounts; use Decimal or str",
@@ -53,12 +57,18 @@ def _amount(value: Decimal | int | str) -> Decimal:
     amount = to_decimal(value)
     if amount < 0:
         raise InvalidMoney("must not be negative", field="amount", shown=str(amount))
-    if amount != amount.quantize(CENT):
+    cents = amount.quantize(CENT)
+    if amount != cents:
         raise InvalidMoney("has more than two decimals", field="amount", shown=str(amount))
-    return amount.quantize(CENT).copy_abs()  # a zero may arrive as -0.00: keep no sign
+    return cents.copy_abs()  # a zero may arrive as -0.00: keep no sign
 
 
-@attrs.frozen(order=True, repr=False)
+_NOUGHT = Decimal(0)
+_new = object.__new__
+_set = object.__setattr__
+
+
+@attrs.frozen(order=False, repr=False)
 class Money:
     """A non-negative amount in euro with exactly two decimals.
 
@@ -76,12 +86,36 @@ class Money:
 
     @classmethod
     def zero(cls) -> Money:
-        return cls(0)
+        return _ZERO if cls is Money else cls(0)
 
     @classmethod
     def rounded(cls, value: Decimal | int | str) -> Money:
         """Round an exact computation half up to the cent."""
-        return cls(to_decimal(value).quantize(CENT, rounding=ROUND_HALF_UP))
+        cents = to_decimal(value).quantize(CENT, ROUND_HALF_UP)
+        return _computed(cents) if cls is Money else cls(cents)
+
+    # Order by amount. attrs' ``order=True`` compares the tuples ``(amount,)``, which for
+    # the finite decimals a Money holds is the same as comparing the amounts, only slower.
+
+    def __lt__(self, other: Money) -> bool:
+        if other.__class__ is self.__class__:
+            return self.amount < other.amount
+        return NotImplemented
+
+    def __le__(self, other: Money) -> bool:
+        if other.__class__ is self.__class__:
+            return self.amount <= other.amount
+        return NotImplemented
+
+    def __gt__(self, other: Money) -> bool:
+        if other.__class__ is self.__class__:
+            return self.amount > other.amount
+        return NotImplemented
+
+    def __ge__(self, other: Money) -> bool:
+        if other.__class__ is self.__class__:
+            return self.amount >= other.amount
+        return NotImplemented
 
     def __repr__(self) -> str:
         return f"Money('{self.amount}')"
@@ -101,13 +135,13 @@ class Money:
     def __add__(self, other: Money) -> Money:
         if not isinstance(other, Money):
             return NotImplemented
-        return Money(self.amount + other.amount)
+        return _computed(self.amount + other.amount)
 
     def __sub__(self, other: Money) -> Money:
         """Difference; raises :class:`InvalidMoney` when it would be negative."""
         if not isinstance(other, Money):
             return NotImplemented
-        return Money(self.amount - other.amount)
+        return _computed(self.amount - other.amount)
 
     def __mul__(self, factor: Decimal | int) -> Money:
         return Money.rounded(self.amount * to_decimal(factor, field="factor"))
@@ -116,7 +150,8 @@ class Money:
 
     def percent(self, rate: Decimal | int | str) -> Money:
         """``rate`` percent of this amount, rounded half up to the cent."""
-        return Money.rounded(self.amount * to_decimal(rate, field="rate") / 100)
+        exact = self.amount * to_decimal(rate, field="rate") / 100
+        return _computed(exact.quantize(CENT, ROUND_HALF_UP))  # Money.rounded(exact)
 
     def __bool__(self) -> bool:
         return bool(self.amount)
@@ -124,7 +159,10 @@ class Money:
     @staticmethod
     def total(amounts: Iterable[Money]) -> Money:
         """Sum of ``amounts`` (zero for none)."""
-        return Money(sum((m.amount for m in amounts), Decimal(0)))
+        result = _NOUGHT
+        for money in amounts:
+            result = result + money.amount
+        return _computed(result)
 
     def allocate(self, weights: Sequence[Decimal | int]) -> tuple[Money, ...]:
         """Split this amount by ``weights`` so that the parts add up exactly.
@@ -136,14 +174,42 @@ class Money:
         (Money('166.67'), Money('166.67'), Money('166.66'))
         """
         ws = [to_decimal(w, field="weight") for w in weights]
-        if not ws or any(w < 0 for w in ws) or sum(ws) == 0:
+        if not ws or any(w < _NOUGHT for w in ws):
             raise InvalidMoney("weights must be non-negative and not all zero", field="weights")
         total_w = sum(ws)
+        if total_w == 0:
+            raise InvalidMoney("weights must be non-negative and not all zero", field="weights")
         cents = int(self.amount * 100)
-        exact = [Decimal(cents) * w / total_w for w in ws]
+        whole = Decimal(cents)
+        exact = [whole * w / total_w for w in ws]
         floors = [int(e) for e in exact]
         left = cents - sum(floors)
-        order = sorted(range(len(ws)), key=lambda i: (-(exact[i] - floors[i]), i))
-        for i in order[:left]:
-            floors[i] += 1
-        return tuple(Money(Decimal(c) / 100) for c in floors)
+        if left:  # (order[:0] is empty; keep the slice's meaning for any other value)
+            order = sorted(range(len(ws)), key=lambda i: (-(exact[i] - floors[i]), i))
+            for i in order[:left]:
+                floors[i] += 1
+        # Decimal(c).scaleb(-2) is c cents with exponent -2: what Money(Decimal(c) / 100) holds
+        return tuple(_computed(Decimal(c).scaleb(-2)) for c in floors)
+
+
+_ZERO = Money(0)
+"""``Money.zero()``: a Money is immutable, one instance serves every caller."""
+
+
+def _computed(value: Decimal) -> Money:
+    """``Money(value)`` for a ``value`` computed by decimal arithmetic in the current
+    context (a sum, a difference, a rounding): the same amount, or the same exception.
+
+    Such a value has no more digits than the context's precision, so when it has
+    exactly two decimals (``same_quantum``: finite, exponent -2) and is positive the
+    checks of the converter cannot fail and the quantized amount is ``value`` itself;
+    a zero of any sign or exponent always becomes ``0.00``. Anything else (a negative
+    difference, a rounded result, another exponent) takes the public constructor.
+    """
+    if value.same_quantum(CENT) and value > _NOUGHT:
+        money = _new(Money)
+        _set(money, "amount", value)
+        return money
+    if value == _NOUGHT:  # quiet for a NaN: that one takes the constructor and its error
+        return _ZERO
+    return Money(value)

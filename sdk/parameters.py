@@ -23,7 +23,7 @@ from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 import attrs
 
@@ -86,6 +86,10 @@ class Parameters:
 
     entries: tuple[Entry, ...]
     _index: dict[str, tuple[Entry, ...]] = attrs.field(init=False, eq=False, repr=False)
+    _found: dict[tuple[str, str, dt.date], object] = attrs.field(
+        init=False, eq=False, repr=False, factory=dict)
+    """Values already looked up: (what, key, day) -> value. The table is immutable, so a
+    value found for a key and a day stays right; errors are not kept."""
 
     def __attrs_post_init__(self) -> None:
         index: dict[str, list[Entry]] = {}
@@ -120,7 +124,10 @@ class Parameters:
         return Parameters(self.entries + tuple(entries))
 
     def keys(self) -> tuple[str, ...]:
-        return tuple(sorted(self._index))
+        found = self._found.get(("keys", "", dt.date.min))
+        if found is None:
+            found = self._keep(("keys", "", dt.date.min), tuple(sorted(self._index)))
+        return cast(tuple[str, ...], found)
 
     def history(self, key: str) -> tuple[Entry, ...]:
         return self._index.get(key, ())
@@ -133,33 +140,62 @@ class Parameters:
         raise NoRuleInForce(key, on)
 
     def in_force(self, key: str, on: dt.date) -> bool:
-        return any(e.applies_on(on) for e in self._index.get(key, ()))
+        found = self._found.get(("in_force", key, on))
+        if found is None:
+            found = self._keep(("in_force", key, on),
+                               any(e.applies_on(on) for e in self._index.get(key, ())))
+        return cast(bool, found)
 
     def money(self, key: str, on: dt.date) -> Money:
-        return Money(self._typed(key, on, "money"))
+        found = self._found.get(("money", key, on))
+        if found is None:
+            found = self._keep(("money", key, on), Money(self._typed(key, on, "money")))
+        return cast(Money, found)
 
     def integer(self, key: str, on: dt.date) -> int:
-        return int(self._typed(key, on, "int"))
+        found = self._found.get(("int", key, on))
+        if found is None:
+            found = self._keep(("int", key, on), int(self._typed(key, on, "int")))
+        return cast(int, found)
 
     def decimal(self, key: str, on: dt.date) -> Decimal:
-        return to_decimal(self._typed(key, on, "decimal"))
+        found = self._found.get(("decimal", key, on))
+        if found is None:
+            found = self._keep(("decimal", key, on),
+                               to_decimal(self._typed(key, on, "decimal")))
+        return cast(Decimal, found)
 
     def text(self, key: str, on: dt.date) -> str:
         return self._typed(key, on, "text")
 
     def day_in_year(self, key: str, year: int) -> dt.date:
         """A ``monthday`` parameter (e.g. 15 November) placed in ``year``."""
-        entry = self.entry(key, dt.date(year, 1, 1))
-        if entry.kind != "monthday":
-            raise InvalidValue(f"parameter is of kind {entry.kind}", path=f"$.{key}")
-        month, day = (int(x) for x in entry.value.split("-"))
-        return dt.date(year, month, day)
+        first = dt.date(year, 1, 1)
+        found = self._found.get(("monthday", key, first))
+        if found is None:
+            entry = self.entry(key, first)
+            if entry.kind != "monthday":
+                raise InvalidValue(f"parameter is of kind {entry.kind}", path=f"$.{key}")
+            month, day = (int(x) for x in entry.value.split("-"))
+            found = self._keep(("monthday", key, first), dt.date(year, month, day))
+        return cast(dt.date, found)
+
+    def _keep(self, where: tuple[str, str, dt.date], value: object) -> object:
+        """Remember ``value`` for later look-ups (a bounded memory: forgotten when full)."""
+        if len(self._found) >= _KEEP_AT_MOST:
+            self._found.clear()
+        self._found[where] = value
+        return value
 
     def _typed(self, key: str, on: dt.date, kind: ValueKind) -> str:
         entry = self.entry(key, on)
         if entry.kind != kind:
             raise InvalidValue(f"parameter is of kind {entry.kind}, not {kind}", path=f"$.{key}")
         return entry.value
+
+
+_KEEP_AT_MOST = 20_000
+"""Values a :class:`Parameters` remembers (keys times days seen) before starting afresh."""
 
 
 @lru_cache(maxsize=1)

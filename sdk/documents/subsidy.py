@@ -30,7 +30,7 @@ import datetime as dt
 import enum
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 import attrs
 
@@ -56,7 +56,9 @@ from ..text import Text
 
 __all__ = [
     "CPAS_ROLES",
+    "STAFF_CAP_KEYS",
     "ConventionKind",
+    "Eligibility",
     "Expense",
     "ExpenseCategory",
     "Indicators",
@@ -71,6 +73,7 @@ __all__ = [
     "advance_payable",
     "amount_to_recover",
     "balance_due",
+    "eligibility",
     "eligible_amount",
     "eligible_amounts",
     "eligible_by_section",
@@ -600,6 +603,10 @@ def advance_payable(conv: SubsidyConvention, on: dt.date | None = None,
 # --- Justification ------------------------------------------------------------------------------
 
 
+_NO_SHARE = Decimal(0)
+_HUNDRED = Decimal(100)
+
+
 def _share(part: int, whole: int) -> Decimal:
     return Decimal(min(part, whole)) / Decimal(whole)
 
@@ -613,8 +620,9 @@ def pro_rata_amount(expense: Expense) -> Money:
 def _exact_eligible(expense: Expense) -> Decimal:
     value = expense.amount.amount
     if expense.category is ExpenseCategory.STAFF:
-        percent = expense.staff_time_percent if expense.staff_time_percent is not None else 0
-        value = value * min(Decimal(percent), Decimal(100)) / 100
+        percent = expense.staff_time_percent
+        share = _NO_SHARE if percent is None else _HUNDRED if percent > _HUNDRED else percent
+        value = value * share / 100
     target, everyone = expense.target_group_participants, expense.participants
     if target is not None and everyone:
         value = value * _share(target, everyone)
@@ -690,15 +698,28 @@ def eligible_by_section(conv: SubsidyConvention,
     Lines without a section are not in the result.
     """
     params = _params(parameters)
+    return _by_section(conv, params, eligible_amounts(conv, params))
+
+
+def _by_section(conv: SubsidyConvention, params: Parameters,
+                amounts: tuple[Money, ...]) -> tuple[SectionAmount, ...]:
+    """:func:`eligible_by_section` from the lines' eligible ``amounts``."""
     on = conv.rules_date()
-    amounts = eligible_amounts(conv, params)
+    lines = tuple(zip(conv.expenses, amounts, strict=True))
     out: list[SectionAmount] = []
-    for section in Section:
-        lines = [(e, amounts[i]) for i, e in enumerate(conv.expenses) if e.section is section]
-        if not lines:
+    for section in _SECTIONS:
+        staff_lines: list[Money] = []
+        other_lines: list[Money] = []
+        for expense, amount in lines:
+            if expense.section is section:
+                if expense.category is ExpenseCategory.STAFF:
+                    staff_lines.append(amount)
+                else:
+                    other_lines.append(amount)
+        if not staff_lines and not other_lines:
             continue
-        staff = Money.total(a for e, a in lines if e.category is ExpenseCategory.STAFF)
-        other = Money.total(a for e, a in lines if e.category is not ExpenseCategory.STAFF)
+        staff = Money.total(staff_lines)
+        other = Money.total(other_lines)
         cap = _staff_cap(conv, section, params, on)
         if cap is not None:
             staff = min(staff, cap)
@@ -709,21 +730,54 @@ def eligible_by_section(conv: SubsidyConvention,
 def _staff_cap(conv: SubsidyConvention, section: Section, params: Parameters,
                on: dt.date) -> Money | None:
     """The most staff costs may reach in ``section``; ``None`` when no cap applies."""
-    key = f"subsidy.staff_cost_cap_percent.{section.letter}"
+    key = STAFF_CAP_KEYS[section]
     granted = conv.section_amount(section)
     if granted is None or not params.in_force(key, on):
         return None
     return granted.percent(params.decimal(key, on))
 
 
+_SECTIONS = tuple(Section)
+"""A, B, C in order (iterating over the enumeration itself is slower)."""
+
+STAFF_CAP_KEYS: dict[Section, str] = {
+    section: f"subsidy.staff_cost_cap_percent.{section.letter}" for section in Section}
+"""The parameter holding each section's cap on staff costs, in percent of its amount."""
+
+
+def _total(conv: SubsidyConvention, amounts: tuple[Money, ...],
+           by_section: tuple[SectionAmount, ...]) -> Money:
+    """:func:`eligible_expenses` from the lines' amounts and the sections' totals."""
+    in_sections = Money.total(s.amount for s in by_section)
+    rest = Money.total(a for e, a in zip(conv.expenses, amounts, strict=True)
+                       if e.section is None)
+    return in_sections + rest
+
+
 def eligible_expenses(conv: SubsidyConvention, parameters: Parameters | None = None) -> Money:
     """All eligible expenses of the convention (see :func:`eligible_amounts`), with the
     staff-cost caps per section applied from 2017."""
+    return eligibility(conv, parameters).total
+
+
+class Eligibility(NamedTuple):
+    """The eligible figures of a convention, computed together by :func:`eligibility`."""
+
+    amounts: tuple[Money, ...]
+    """Per expense line, in line order: :func:`eligible_amounts`."""
+    by_section: tuple[SectionAmount, ...]
+    """Per section, staff costs capped: :func:`eligible_by_section`."""
+    total: Money
+    """All eligible expenses: :func:`eligible_expenses`."""
+
+
+def eligibility(conv: SubsidyConvention, parameters: Parameters | None = None) -> Eligibility:
+    """:func:`eligible_amounts`, :func:`eligible_by_section` and :func:`eligible_expenses`
+    at once, each computed once (the rule checks need all three)."""
     params = _params(parameters)
-    by_section = Money.total(s.amount for s in eligible_by_section(conv, params))
     amounts = eligible_amounts(conv, params)
-    rest = Money.total(amounts[i] for i, e in enumerate(conv.expenses) if e.section is None)
-    return by_section + rest
+    by_section = _by_section(conv, params, amounts)
+    return Eligibility(amounts, by_section, _total(conv, amounts, by_section))
 
 
 def subsidy_due(conv: SubsidyConvention, parameters: Parameters | None = None) -> Money:

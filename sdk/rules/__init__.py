@@ -24,11 +24,12 @@ register extra rules from its own module the same way.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import importlib
 import pkgutil
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 import attrs
 
@@ -57,6 +58,7 @@ class Dated(Protocol):
 
 
 D = TypeVar("D")
+R = TypeVar("R")
 
 
 @attrs.frozen
@@ -69,6 +71,38 @@ class Context:
     policy: LocalPolicy
     today: dt.date | None = None
     """Today's date, for deadline checks against the clock; ``None`` skips them."""
+    _derived: dict[object, tuple[object, object]] = attrs.field(
+        init=False, factory=dict, eq=False, repr=False)
+    """``derived()`` results: function -> (document, value)."""
+
+    def derived(self, func: Callable[[D, Parameters], R], document: D) -> R:
+        """``func(document, self.parameters)``, computed once for the rules of one check.
+
+        Several rules need the same figures of a document (e.g. its eligible
+        expenses); the first computes them, the others reuse them. A context lives
+        for one :func:`check` call; the value is kept with the document it was
+        computed for, and another document (even an equal one) computes afresh.
+        """
+        found = self._derived.get(func)
+        if found is not None and found[0] is document:
+            return cast(R, found[1])
+        value = func(document, self.parameters)
+        self._derived[func] = (document, value)
+        return value
+
+    def domain_ids(self) -> frozenset[str]:
+        """``self.policy.domain_ids()``: the ids of the policy's life domains."""
+        found = _domain_ids.get(id(self.policy))
+        if found is None or found[0] is not self.policy:
+            if len(_domain_ids) >= 64:
+                _domain_ids.clear()
+            found = _domain_ids[id(self.policy)] = (self.policy, self.policy.domain_ids())
+        return found[1]
+
+
+_domain_ids: dict[int, tuple[LocalPolicy, frozenset[str]]] = {}
+"""``LocalPolicy.domain_ids()`` per policy object (immutable: its ids never change); the
+policy is kept with them, so a new policy at a reused address is not mistaken for it."""
 
 
 @attrs.frozen
@@ -157,10 +191,18 @@ _by_kind: dict[type, tuple[RuleInfo, ...]] = {}
 """``rules_for(kind)`` once computed: checking a document costs no rule lookup."""
 
 
+_Plan = tuple[tuple[dt.date, ...], tuple[tuple[tuple[RuleFunc, RuleInfo], ...], ...]]
+_plans: dict[type, _Plan] = {}
+"""What :func:`check` runs, per kind of document: the days on which a rule comes into or
+goes out of force, and between two such days the rules in force, with their functions
+(so a check looks its rules up by one bisection instead of testing every date)."""
+
+
 def _forget() -> None:
     """A rule was registered: the lists above are computed again when next asked for."""
     _sorted.clear()
     _by_kind.clear()
+    _plans.clear()
 
 
 def all_rules() -> tuple[RuleInfo, ...]:
@@ -177,6 +219,30 @@ def rules_for(kind: type) -> tuple[RuleInfo, ...]:
     if found is None:
         found = _by_kind[kind] = tuple(r for r in all_rules() if issubclass(kind, r.document))
     return found
+
+
+def _rules_in_force(kind: type, on: dt.date) -> tuple[tuple[RuleFunc, RuleInfo], ...]:
+    """``(func, info)`` of the rules of ``kind`` in force ``on`` (RuleInfo.applies_on)."""
+    plan = _plans.get(kind)
+    if plan is None:
+        plan = _plans[kind] = _plan(rules_for(kind))
+    changes, in_force = plan
+    return in_force[bisect.bisect_right(changes, on)]
+
+
+def _plan(rules: tuple[RuleInfo, ...]) -> _Plan:
+    changes: set[dt.date] = set()
+    for r in rules:
+        if r.valid_from is not None:
+            changes.add(r.valid_from)
+        if r.valid_until is not None and r.valid_until < dt.date.max:
+            changes.add(r.valid_until + dt.timedelta(days=1))
+    days = tuple(sorted(changes))
+    # Before the first change only the rules without a start are in force; from each
+    # change to the next, the rules in force on the day of the change.
+    in_force = [tuple((r.func, r) for r in rules if r.valid_from is None)]
+    in_force += [tuple((r.func, r) for r in rules if r.applies_on(day)) for day in days]
+    return days, tuple(in_force)
 
 
 _policies: list[LocalPolicy] = []
@@ -216,12 +282,9 @@ def check(
         today=today,
     )
     findings: list[Finding] = []
-    for info in rules_for(type(document)):
-        start, end = info.valid_from, info.valid_until
-        if (start is not None and on < start) or (end is not None and end < on):
-            continue  # not in force on the document's date (RuleInfo.applies_on)
+    for func, info in _rules_in_force(type(document), on):
         try:
-            hits = list(info.func(document, ctx))
+            hits = list(func(document, ctx))
         except NoRuleInForce as exc:
             findings.append(Finding(
                 code="CPAS-PARAM-001", severity=Severity.WARNING, path="$",

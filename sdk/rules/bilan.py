@@ -56,7 +56,7 @@ def assessment_domain_known(doc: BilanSocial, ctx: Context) -> Iterator[Hit]:
 
     AR DIS 11/07/2002 art. 11 §1; domain.md, Bilan social (configurable list of domains).
     """
-    known = ctx.policy.domain_ids()
+    known = ctx.domain_ids()
     for index, assessment in enumerate(doc.assessments):
         if assessment.domain not in known:
             yield Hit(f"$.assessments[{index}].domain", {"domain": assessment.domain})
@@ -93,14 +93,18 @@ def one_assessment_per_domain_and_moment(doc: BilanSocial, ctx: Context) -> Iter
 
     Practice of CPAS Saint-Gilles (three moments); domain.md, Bilan social.
     """
-    seen: set[tuple[str, AssessmentMoment]] = set()
+    seen: dict[str, list[AssessmentMoment]] = {}  # per domain (members compare by identity)
     for index, assessment in enumerate(doc.assessments):
-        key = (assessment.domain, assessment.moment)
-        if key in seen:
+        moments = seen.setdefault(assessment.domain, [])
+        if assessment.moment in moments:
             yield Hit(f"$.assessments[{index}]", {
                 "domain": _domain_name(assessment.domain, ctx),
                 "moment": assessment.moment.label})
-        seen.add(key)
+        else:
+            moments.append(assessment.moment)
+
+
+_FIRST_MOMENT = min(AssessmentMoment, key=lambda moment: moment.rank)
 
 
 @rule("BILAN-ASSESS-004", document=BilanSocial, severity=Severity.ERROR,
@@ -118,6 +122,8 @@ def moments_in_order(doc: BilanSocial, ctx: Context) -> Iterator[Hit]:
     Practice of CPAS Saint-Gilles (start, intermediate, end); domain.md, Bilan social.
     """
     for index, later in enumerate(doc.assessments):
+        if later.moment is _FIRST_MOMENT:
+            continue  # no moment comes before it
         for earlier in doc.assessments:
             if (earlier.domain == later.domain and earlier.moment.rank < later.moment.rank
                     and later.assessed_on < earlier.assessed_on):
@@ -167,7 +173,7 @@ def action_domains_known(doc: BilanSocial, ctx: Context) -> Iterator[Hit]:
 
     AR DIS 11/07/2002 art. 11 §1; Kortrijk action plan; domain.md, Bilan social.
     """
-    known = ctx.policy.domain_ids()
+    known = ctx.domain_ids()
     for index, item in enumerate(doc.action_plan):
         for position, domain in enumerate(item.domains):
             if domain not in known:

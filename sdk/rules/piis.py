@@ -14,6 +14,7 @@ the PIIS is still a draft: a draft may be incomplete, a proposed contract may no
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections.abc import Iterator
 
@@ -28,7 +29,7 @@ from ..findings import LegalRef, Severity
 from ..lifedomains import domain_by_id
 from ..parameters import Parameters
 from ..parties import SignerRole
-from ..periods import add_days, add_months, add_working_days
+from ..periods import add_days, add_working_days
 from ..text import Text
 from . import Context, Hit, rule
 
@@ -75,6 +76,19 @@ _ACTIVATION_REF = LegalRef(
 # --- Helpers shared by the rules (public ones are used by other modules too) -------------------
 
 
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _months_later(day: dt.date, months: int) -> dt.date:
+    """:func:`~cpas.sdk.periods.add_months` (the same day ``months`` later, clamped to the
+    end of a shorter month), with the month lengths from a table: the evaluation rules
+    call it several times per PIIS."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    last = 29 if month == 1 and calendar.isleap(year) else _MONTH_DAYS[month]
+    return dt.date(year, month + 1, min(day.day, last))
+
+
 def is_mandatory(doc: Piis, parameters: Parameters | None = None) -> bool:
     """Whether the law makes this PIIS mandatory (before any health/equity exemption).
 
@@ -100,7 +114,7 @@ def conclusion_deadline(doc: Piis, ctx: Context) -> dt.date:
     start = doc.decision_date
     if ctx.policy.piis_deadline_from == "notification" and doc.notification_date is not None:
         start = doc.notification_date
-    return add_months(start, months)
+    return _months_later(start, months)
 
 
 def evaluation_windows(start: dt.date, end: dt.date) -> Iterator[tuple[dt.date, dt.date]]:
@@ -113,20 +127,33 @@ def evaluation_windows(start: dt.date, end: dt.date) -> Iterator[tuple[dt.date, 
     """
     index = 0
     while True:
-        first = add_months(start, 12 * index)
+        first = _months_later(start, 12 * index)
         if first > end:
             return
-        last = min(add_days(add_months(start, 12 * (index + 1)), -1), end)
+        last = min(add_days(_months_later(start, 12 * (index + 1)), -1), end)
         yield first, last
         index += 1
 
 
 def _whole_months(first: dt.date, last: dt.date) -> int:
-    """Number of whole months from ``first`` to ``last`` (both included)."""
-    months = 0
-    while add_months(first, months + 1) <= add_days(last, 1):
-        months += 1
-    return months
+    """Number of whole months from ``first`` to ``last`` (both included): the most
+    ``n >= 0`` with ``add_months(first, n)`` on or before the day after ``last``.
+
+    ``add_months(first, n)`` falls in the n-th month after ``first``'s, so the answer is
+    the month distance to that day, or one less when the day of the month is not reached.
+    In the calendar's last year it counts month by month, as the definition reads: the
+    month after December 9999 does not exist, and the error is the definition's.
+    """
+    if first.year >= dt.MAXYEAR or last.year >= dt.MAXYEAR:
+        months = 0
+        while _months_later(first, months + 1) <= add_days(last, 1):
+            months += 1
+        return months
+    after = add_days(last, 1)
+    months = (after.year - first.year) * 12 + after.month - first.month
+    if months > 0 and _months_later(first, months) > after:
+        months -= 1
+    return max(months, 0)
 
 
 def minimum_in_window(per_year: int, first: dt.date, last: dt.date) -> int:
@@ -170,7 +197,7 @@ def mandatory_piis_concluded(doc: Piis, ctx: Context) -> Iterator[Hit]:
     studies accepted on equity grounds, unless health or equity reasons prevent it.
     Loi DIS art. 11 (mod. loi 21/07/2016); circular 12/10/2016; domain.md, PIIS ("Who").
     """
-    if not is_mandatory(doc, ctx.parameters) or doc.exemption_reason is not None:
+    if not ctx.derived(is_mandatory, doc) or doc.exemption_reason is not None:
         return
     if doc.status is PiisStatus.CLOSED and doc.signing_date is None:
         yield Hit("$.status")
@@ -228,7 +255,7 @@ def concluded_in_time(doc: Piis, ctx: Context) -> Iterator[Hit]:
     PIIS was closed after the deadline, or when ``ctx.today`` is past it (skipped
     without ``today``). Loi DIS art. 11 (mod. loi 21/07/2016); domain.md, PIIS ("Who").
     """
-    if not is_mandatory(doc, ctx.parameters) or doc.exemption_reason is not None:
+    if not ctx.derived(is_mandatory, doc) or doc.exemption_reason is not None:
         return
     deadline = conclusion_deadline(doc, ctx)
     months = ctx.parameters.integer("piis.conclusion_deadline_months", ctx.on)
@@ -296,7 +323,7 @@ def _judged_windows(doc: Piis, ctx: Context) -> Iterator[tuple[dt.date, dt.date]
         return
     last_day, ended = horizon
     for first, last in evaluation_windows(doc.duration.start, last_day):
-        full = last == add_days(add_months(first, 12), -1)
+        full = last == add_days(_months_later(first, 12), -1)
         if full or ended:
             yield first, last
 
@@ -367,7 +394,7 @@ def evaluation_schedule_sufficient(doc: Piis, ctx: Context) -> Iterator[Hit]:
     """
     per_year = ctx.parameters.integer("piis.evaluations_per_year", ctx.on)
     start = doc.duration.start
-    end = doc.duration.end or add_days(add_months(start, 12), -1)
+    end = doc.duration.end or add_days(_months_later(start, 12), -1)
     for first, last in evaluation_windows(start, end):
         minimum = minimum_in_window(per_year, first, last)
         count = sum(1 for day in doc.evaluation_schedule if first <= day <= last)
@@ -803,7 +830,7 @@ def domains_known(doc: Piis, ctx: Context) -> Iterator[Hit]:
 
     AR 03/10/2016 (domains of action); domain.md, PIIS and "Bilan social".
     """
-    known = ctx.policy.domain_ids()
+    known = ctx.domain_ids()
     for index, domain in enumerate(doc.domains):
         if domain not in known:
             yield Hit(f"$.domains[{index}]", {"domain": domain})

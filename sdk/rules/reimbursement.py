@@ -148,11 +148,13 @@ def _form_b_codes(ctx: Context) -> Callable[[Period], frozenset[int] | None]:
     ``None`` when none is."""
     p = ctx.parameters
     prefix = "piis.form_b_code."
-    known = p.keys()  # Parameters is not a mapping: keys() is its listing
-    keys = [(int(key[len(prefix):]), key) for key in known
-            if key.startswith(prefix) and key[len(prefix):].isdigit()]
+    keys: list[tuple[int, str]] = []  # listed at the first month asked about (often none)
 
     def compute(day: dt.date) -> frozenset[int] | None:
+        if not keys:
+            known = p.keys()  # Parameters is not a mapping: keys() is its listing
+            keys.extend((int(key[len(prefix):]), key) for key in known
+                        if key.startswith(prefix) and key[len(prefix):].isdigit())
         return frozenset(code for code, key in keys if p.in_force(key, day)) or None
 
     return _per_month(compute)
@@ -297,8 +299,9 @@ class MaybeSeen:
         wanted = max(expected * self._WORDS_PER_KEY, self._MIN_WORDS)
         words = min(1 << (wanted - 1).bit_length(), self.MAX_BYTES // 8)
         self._mask = words - 1
-        # A zeroed bytearray is mapped lazily: untouched pages cost no memory.
-        self._words = memoryview(bytearray(words * 8)).cast("Q")
+        # The table is made when the exact keys move into it (most forms never get
+        # there); a zeroed bytearray is mapped lazily: untouched pages cost no memory.
+        self._words = _NO_WORDS
         self._exact: set[int] | None = set()
 
     def _probe(self, key: Hashable) -> tuple[int, int, int, int]:
@@ -332,6 +335,7 @@ class MaybeSeen:
     def _spill(self) -> None:
         """Move the exact hashes into the table (past :attr:`EXACT_KEYS` keys)."""
         exact, self._exact = self._exact, None
+        self._words = memoryview(bytearray((self._mask + 1) * 8)).cast("Q")
         for hashed in exact or ():
             self._add_hash(hashed)
 
@@ -354,8 +358,9 @@ class MaybeSeen:
 
     @property
     def nbytes(self) -> int:
-        """Memory held by the table (at most :attr:`MAX_BYTES`)."""
-        return self._words.nbytes
+        """Memory the table takes once made (at most :attr:`MAX_BYTES`; it is made when
+        more than :attr:`EXACT_KEYS` keys were added)."""
+        return (self._mask + 1) * 8
 
 
 # --- Legal bases and duplicates ------------------------------------------------------------
@@ -375,13 +380,23 @@ class BasisMatchesLaw(LineRule):
     def __init__(self, form: FormStart, ctx: Context) -> None:
         super().__init__(form, ctx)
         law = form.law
-        self._allowed = tuple(basis for basis in LegalBasis if law in basis.laws)
+        allowed = _BASES_OF.get(law)
+        if allowed is None:
+            allowed = _BASES_OF[law] = tuple(basis for basis in LegalBasis if law in basis.laws)
+        self._allowed = allowed
 
     def line(self, index: int, line: ReimbursementLine) -> Hit | None:
         if line.basis in self._allowed:  # members compare by identity: no hashing
             return None
         return Hit(f"$.lines[{index}].basis",
                    {"basis": line.basis.label, "form": self.form.form_type.label})
+
+
+_NO_WORDS = memoryview(bytearray(8)).cast("Q")
+"""The table of a :class:`MaybeSeen` until it is made (never written)."""
+
+_BASES_OF: dict[Law, tuple[LegalBasis, ...]] = {}
+"""The legal bases allowed on the forms of each law (a fixed table), once listed."""
 
 
 def _duplicate_key(line: ReimbursementLine) -> tuple[object, ...]:

@@ -14,12 +14,12 @@ from decimal import Decimal
 
 from ..documents.subsidy import (
     CPAS_ROLES,
+    STAFF_CAP_KEYS,
     ConventionKind,
     ExpenseCategory,
     SubsidyConvention,
     SubsidySignature,
-    eligible_by_section,
-    eligible_expenses,
+    eligibility,
     investment_totals,
     pro_rata_amount,
 )
@@ -345,8 +345,9 @@ def expense_has_section(doc: SubsidyConvention, ctx: Context) -> Iterator[Hit]:
     Each section has its minimum share, which another cannot make up (PAS royal decree
     from 2017); domain.md, "Subsidy conventions".
     """
+    funded = {part.section for part in doc.sections}  # doc.section_amount(s) is not None
     for index, expense in enumerate(doc.expenses):
-        if expense.section is None or doc.section_amount(expense.section) is None:
+        if expense.section is None or expense.section not in funded:
             yield Hit(f"$.expenses[{index}].section", {"description": expense.description})
 
 
@@ -371,7 +372,7 @@ def justify_more_than_granted(doc: SubsidyConvention, ctx: Context) -> Iterator[
     """
     if not doc.expenses:
         return
-    eligible = eligible_expenses(doc, ctx.parameters)
+    eligible = ctx.derived(eligibility, doc).total
     if eligible <= doc.amount:
         yield Hit("$.expenses", {"eligible": eligible, "amount": doc.amount})
 
@@ -393,7 +394,7 @@ def sections_justified(doc: SubsidyConvention, ctx: Context) -> Iterator[Hit]:
     """
     if not doc.expenses:
         return
-    eligible = {s.section: s.amount for s in eligible_by_section(doc, ctx.parameters)}
+    eligible = {s.section: s.amount for s in ctx.derived(eligibility, doc).by_section}
     for index, part in enumerate(doc.sections):
         got = eligible.get(part.section, Money.zero())
         if got < part.amount:
@@ -469,8 +470,7 @@ def staff_cost_cap(doc: SubsidyConvention, ctx: Context) -> Iterator[Hit]:
     domain.md, "Subsidy conventions".
     """
     for index, part in enumerate(doc.sections):
-        percent = ctx.parameters.decimal(
-            f"subsidy.staff_cost_cap_percent.{part.section.letter}", ctx.on)
+        percent = ctx.parameters.decimal(STAFF_CAP_KEYS[part.section], ctx.on)
         staff = Money.total(pro_rata_amount(e) for e in doc.expenses
                             if e.section is part.section and not e.funded_elsewhere
                             and e.category is ExpenseCategory.STAFF)
