@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from fractions import Fraction
 
 import attrs
 
@@ -180,12 +181,14 @@ class Money:
         if total_w == 0:
             raise InvalidMoney("weights must be non-negative and not all zero", field="weights")
         cents = int(self.amount * 100)
-        whole = Decimal(cents)
-        exact = [whole * w / total_w for w in ws]
-        floors = [int(e) for e in exact]
+        # Shares as exact fractions: two remainders equal as fractions must tie (a
+        # 28-digit decimal quotient may differ in its last digit and break the tie).
+        whole = Fraction(total_w)
+        exact = [cents * Fraction(w) / whole for w in ws]
+        floors = [e.numerator // e.denominator for e in exact]
         left = cents - sum(floors)
-        if left:  # (order[:0] is empty; keep the slice's meaning for any other value)
-            order = sorted(range(len(ws)), key=lambda i: (-(exact[i] - floors[i]), i))
+        if left:
+            order = sorted(range(len(ws)), key=lambda i: (floors[i] - exact[i], i))
             for i in order[:left]:
                 floors[i] += 1
         # Decimal(c).scaleb(-2) is c cents with exponent -2: what Money(Decimal(c) / 100) holds

@@ -129,16 +129,22 @@ def test_percent_and_multiplication(amount: int, units: int, places: int) -> Non
 
 
 def reference_split(total: int, weights: list[int]) -> list[int]:
-    """Largest remainders, cents left over to the first on ties, in plain Decimal
-    arithmetic (28 digits: two remainders equal as fractions may differ in the last
-    digit, as they do in ``allocate``)."""
-    whole = Decimal(sum(weights))
-    exact = [Decimal(total) * w / whole for w in weights]
-    floors = [int(e) for e in exact]
-    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - floors[i]), i))
+    """Largest remainders, cents left over to the first on ties, in whole numbers: part
+    ``i`` is ``total * w_i // sum`` and its remainder ``total * w_i % sum``."""
+    whole = sum(weights)
+    floors = [total * w // whole for w in weights]
+    order = sorted(range(len(weights)), key=lambda i: (-(total * weights[i] % whole), i))
     for i in order[:total - sum(floors)]:
         floors[i] += 1
     return floors
+
+
+def test_allocate_ties_go_to_the_first() -> None:
+    """5 cents over 72/85/28/100: 85 and 28 leave the same remainder (140/285), so the
+    second cent goes to 85, the earlier one (1, 2, 0, 2 cents)."""
+    parts = Money("0.05").allocate([72, 85, 28, 100])
+    assert [p.amount for p in parts] == [Decimal("0.01"), Decimal("0.02"), Decimal("0.00"),
+                                         Decimal("0.02")]
 
 
 @given(small, st.lists(st.integers(0, 100), min_size=1, max_size=6).filter(any))
