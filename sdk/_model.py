@@ -199,18 +199,31 @@ def tuple_of(kind: type[T]) -> Callable[[Iterable[T]], tuple[T, ...]]:
 
     Elements of the wrong type are reported with their index (``$.objectives[2]``).
     For mypy, use it through a named function: ``def _objectives(v: Iterable[Objective])
-    -> tuple[Objective, ...]: return tuple_of(Objective)(v)``.
+    -> tuple[Objective, ...]: return tuple_of(Objective)(v)``. The converter is made
+    once per ``kind`` (those named functions ask for it on every call).
     """
+    found = _tuple_converters.get(kind)
+    if found is None:
+        found = _tuple_converters.setdefault(kind, _tuple_converter(kind))
+    return found
 
+
+_tuple_converters: dict[Any, Callable[[Iterable[Any]], tuple[Any, ...]]] = {}
+
+
+def _tuple_converter(kind: type[T]) -> Callable[[Iterable[T]], tuple[T, ...]]:
     def convert(values: Iterable[T]) -> tuple[T, ...]:
-        if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        if type(values) is tuple:  # already a tuple (what the readers give): no copy
+            items: tuple[T, ...] = values
+        elif isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
             raise InvalidType(f"expected a sequence of {kind.__name__}")
-        items = tuple(values)
-        for index, item in enumerate(items):
+        else:
+            items = tuple(values)
+        for item in items:
             if not isinstance(item, kind):
-                raise InvalidType(
-                    f"expected {kind.__name__}, got {type(item).__name__}", path=f"$[{index}]"
-                )
+                index = next(i for i, one in enumerate(items) if not isinstance(one, kind))
+                raise InvalidType(f"expected {kind.__name__}, got {type(items[index]).__name__}",
+                                  path=f"$[{index}]")
         return items
 
     return convert

@@ -11,9 +11,12 @@ work in a few operations per child element. It is **only a shortcut**:
   each known, none repeated, every required one present, leaves without child
   nodes (a comment counts); each text goes through the same steps as
   :meth:`Scalar.parse` (collapse, pattern — compiled —, enumeration, read) and
-  the object is built through ``cls(**values)``, so every converter and
+  the object is built as ``cls(**values)`` builds it, so every converter and
   validator of the model runs (skipping them was tried: checking that each
-  value is what its converter returns unchanged costs as much as running it);
+  value is what its converter returns unchanged costs as much as running it).
+  Only the layer :func:`~cpas.sdk._model.locate` puts around each converter to
+  name its field in errors is left out (:func:`_initialiser`): here an error
+  only makes the reader give way, and the generic reader names the field;
 * two things it leaves to the schema, which refuses both: attributes (the
   schemas declare none) and text between the children (no mixed content). So
   it is meant for elements checked by the schema, in the same pass or before;
@@ -62,10 +65,12 @@ semantic corpus files, and on spoilt documents.
 from __future__ import annotations
 
 import re
+import types
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, TypeVar
 
+import attrs
 from lxml import etree
 
 from ...sdk.identifiers import Niss, niss_checks_out
@@ -173,6 +178,7 @@ def _compile(cls: type[T], namespace: str) -> Callable[[etree._Element], T | Non
             optional[slot.arg] = None
     total = len(plan)
     get = table.get
+    build = _builder(cls)
 
     def read(element: etree._Element) -> T | None:
         values: dict[str, Any] = dict(optional)
@@ -186,7 +192,7 @@ def _compile(cls: type[T], namespace: str) -> Callable[[etree._Element], T | Non
                 values[arg] = convert(child.text)
             if len(values) != total:
                 return None  # a required element is missing
-            return cls(**values)
+            return build(values)
         except Exception:  # any doubt: the generic reader decides
             return None
 
@@ -194,6 +200,51 @@ def _compile(cls: type[T], namespace: str) -> Callable[[etree._Element], T | Non
 
 
 _readers: dict[tuple[type, str], Callable[[etree._Element], Any] | None] = {}
+
+
+def _initialiser(cls: type) -> Callable[..., None]:
+    """The ``__init__`` attrs generated for ``cls``, run with each field's converter as
+    declared (the function :func:`~cpas.sdk._model.locate` wraps: ``__wrapped__``)
+    instead of the wrapper that only renames its errors. Everything else is the
+    class's own code and globals: defaults, factories, validators, hooks."""
+    target: Any = cls
+    init: Any = target.__init__
+    code = getattr(init, "__code__", None)
+    if code is None or not code.co_filename.startswith("<attrs generated"):
+        return init  # type: ignore[no-any-return]  # not attrs' own code: run it as it is
+    names = set(code.co_names)
+    scope = dict(init.__globals__)
+    for field in attrs.fields(cls):
+        key = f"__attr_converter_{field.name}"
+        wrapped = getattr(scope.get(key), "__wrapped__", None)
+        if key in names and wrapped is not None:
+            scope[key] = wrapped
+    plain = types.FunctionType(code, scope, init.__name__, init.__defaults__, init.__closure__)
+    plain.__kwdefaults__ = init.__kwdefaults__
+    return plain
+
+
+def _plain_construction(cls: type) -> bool:
+    """Whether ``cls(**values)`` is ``object.__new__(cls)`` then ``cls.__init__``: no
+    ``__new__`` of its own, no metaclass ``__call__``."""
+    target: Any = cls
+    return bool(target.__new__ is object.__new__ and type(cls).__call__ is type.__call__)
+
+
+def _builder(cls: type[T]) -> Callable[[dict[str, Any]], T]:
+    """``values -> cls(**values)``, through :func:`_initialiser` when the class is
+    made the plain way (otherwise ``cls(**values)`` itself)."""
+    if not _plain_construction(cls):
+        return lambda values: cls(**values)
+    init = _initialiser(cls)
+    new = object.__new__
+
+    def build(values: dict[str, Any]) -> T:
+        obj: T = new(cls)
+        init(obj, **values)
+        return obj
+
+    return build
 
 
 # --------------------------------------------------------------------------- whole documents
@@ -254,6 +305,7 @@ def _compile_part(cls: type, ns: str, built: dict[type, _Part]) -> _Part:
             optional[slot.arg] = None
     total = len(table)
     get = table.get
+    build: Callable[[dict[str, Any]], Any] = _builder(cls)
 
     def part(element: etree._Element) -> Any:
         text = element.text
@@ -277,7 +329,7 @@ def _compile_part(cls: type, ns: str, built: dict[type, _Part]) -> _Part:
                 values[arg] = _items(child, item, how, read)
         if len(values) != total:
             raise _GiveWay  # a required element is missing
-        return cls(**values)
+        return build(values)
 
     final.append(part)
     built[cls] = part

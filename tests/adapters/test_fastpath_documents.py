@@ -11,15 +11,14 @@ too.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from lxml import etree
+from spoil_helpers import sub, wrong_check_digits
 
 from cpas.adapters.xml.documents import KINDS, DocumentKind, from_xml, generic_to_xml, to_xml
 from cpas.adapters.xml.fastread import document_reader, fast_reader
@@ -27,21 +26,11 @@ from cpas.adapters.xml.mapping import error_line, from_element, load
 from cpas.adapters.xml.parser import parse_bytes
 from cpas.sdk.documents.reimbursement import ReimbursementLine
 from cpas.sdk.errors import CpasError
-from strategies import niss_digits
-from strategies_bilan import bilans
-from strategies_conventions import partnership_conventions, subsidy_conventions
-from strategies_piis import piis_documents
-from strategies_reimbursement import forms
+from strategies_documents import DOCUMENTS
 
 CORPUS = Path(__file__).parent.parent / "data" / "corpus"
 BY_NAMESPACE = {kind.namespace: kind for kind in KINDS}
-STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
-    "piis": piis_documents(),
-    "bilan": bilans(),
-    "subsidy": subsidy_conventions(),
-    "partnership": partnership_conventions(),
-    "reimbursement": forms(),
-}
+STRATEGIES = DOCUMENTS
 
 
 def _kind(root: etree._Element) -> DocumentKind:
@@ -157,14 +146,6 @@ def _first(pattern: str, text: str) -> re.Match[str]:
 
 def _edits() -> dict[str, Any]:
     """Ways to spoil a valid PIIS, each a function of its text."""
-    def sub(pattern: str, new: str) -> Any:
-        return lambda text: re.sub(pattern, new, text, count=1, flags=re.S)
-
-    def late_niss(text: str) -> str:
-        good = niss_digits(dt.date(1985, 7, 30), 33)
-        bad = good[:9] + f"{(int(good[9:]) + 1) % 100:02d}"
-        return re.sub(r"<niss>[0-9]{11}</niss>", f"<niss>{bad}</niss>", text, count=1)
-
     return {
         "unknown element": sub(r"(<id>[^<]*</id>)", r"\1<surprise>1</surprise>"),
         "missing element": sub(r"<id>[^<]*</id>", ""),
@@ -174,11 +155,14 @@ def _edits() -> dict[str, Any]:
         "text before the first child": sub(r"(<piis[^>]*>)", r"\1 stray "),
         "foreign attribute": sub(r"<id>", '<id kind="x">'),
         "child inside a value": sub(r"<id>([^<]*)</id>", r"<id><b>\1</b></id>"),
-        "bad check digits": late_niss,
+        "bad check digits": wrong_check_digits,
         "30 February": sub(r"<(\w+Date|signedOn|start)>[0-9]{4}-[0-9]{2}-[0-9]{2}<",
                            r"<\1>2024-02-30<"),
         "bad enumeration value": sub(r"<status>[^<]*</status>", "<status>maybe</status>"),
         "blank required text": sub(r"<lastName>[^<]*</lastName>", "<lastName> </lastName>"),
+        "range ending before it starts (a validator)": sub(
+            r"(<duration>\s*<start>)[^<]*(</start>\s*<end>)[^<]*(</end>)",
+            r"\g<1>2030-01-01\g<2>2029-12-31\g<3>"),
     }
 
 

@@ -36,20 +36,11 @@ from cpas.sdk.documents.reimbursement import ReimbursementForm, ReimbursementLin
 from cpas.sdk.errors import CpasError
 from cpas.sdk.money import Money
 from cpas.sdk.samples import sample_set
-from strategies_bilan import bilans
-from strategies_conventions import partnership_conventions, subsidy_conventions
-from strategies_piis import piis_documents
-from strategies_reimbursement import forms
+from strategies_documents import DOCUMENTS
 
 CORPUS = Path(__file__).parent.parent / "data" / "corpus" / "valid"
 
-STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
-    "piis": piis_documents(),
-    "bilan": bilans(),
-    "subsidy": subsidy_conventions(),
-    "partnership": partnership_conventions(),
-    "reimbursement": forms(),
-}
+STRATEGIES = DOCUMENTS
 
 
 def _fast(document: Any) -> bytes | None:

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 import xmlschema
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from lxml import etree
 
 import cpas.schemas
@@ -28,20 +27,14 @@ from cpas.sdk import CpasError, InvalidNiss, Money
 from cpas.sdk.documents.bilan import BilanSocial
 from cpas.sdk.documents.piis import Piis
 from cpas.sdk.documents.reimbursement import ReimbursementForm, ReimbursementLine
-from strategies_bilan import bilans, sample_bilan
-from strategies_conventions import partnership_conventions, subsidy_conventions
-from strategies_piis import example_piis, piis_documents
-from strategies_reimbursement import compliant_forms, forms
+from strategies_bilan import sample_bilan
+from strategies_documents import DOCUMENTS
+from strategies_piis import example_piis
+from strategies_reimbursement import compliant_forms
 
 SCHEMAS_DIR = Path(next(iter(cpas.schemas.__path__)))
 
-STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
-    "piis": piis_documents(),
-    "bilan": bilans(),
-    "subsidy": subsidy_conventions(),
-    "partnership": partnership_conventions(),
-    "reimbursement": forms(),
-}
+STRATEGIES = DOCUMENTS
 
 
 @functools.cache
