@@ -156,6 +156,7 @@ from .signing.signer import sign_new
 from .xml.documents import KINDS, to_xml
 from .xml.mapping import load
 from .xml.parser import XmlError, parse_bytes
+from .xml.plainread import read_plain
 
 __all__ = [
     "BATCH_BYTES",
@@ -553,8 +554,15 @@ def _read_own_xml(name: str, data: bytes) -> tuple[Any, bool] | None:
         return None
     if not schema.validate(root):
         return None
+    # Valid bytes in the plain layout (what to_xml writes) are read again from the bytes,
+    # cheaper than walking the tree; that reader refuses comments, processing
+    # instructions, attributes, other encodings and namespace declarations, so what is
+    # left of the flag below is the count of "xmlns" (one, unless a text holds it).
+    document: Any = read_plain(data, kind.cls, kind.namespace, kind.root)
+    if document is not None:
+        return document, data.count(b"xmlns") == 1
     try:
-        document: Any = load(root, kind.cls, tag=kind.root, namespace=kind.namespace)
+        document = load(root, kind.cls, tag=kind.root, namespace=kind.namespace)
     except Exception:  # the adapter's read gives the finding (or its own failure)
         return None
     info = tree.docinfo
