@@ -25,20 +25,23 @@ from .text import Lang, Text
 __all__ = ["Address", "Cpas", "Organisation", "Person", "Signature", "SignerRole", "SocialWorker"]
 
 
+# An identifier given as one is kept (they are immutable): no new object per field.
+
+
 def _kbo(value: str | Kbo) -> Kbo:
-    return Kbo(value)
+    return value if type(value) is Kbo else Kbo(value)
 
 
 def _opt_kbo(value: str | Kbo | None) -> Kbo | None:
-    return None if value is None else Kbo(value)
+    return None if value is None else _kbo(value)
 
 
 def _nis(value: str | NisCode) -> NisCode:
-    return NisCode(value)
+    return value if type(value) is NisCode else NisCode(value)
 
 
 def _niss(value: str | Niss) -> Niss:
-    return Niss(value)
+    return value if type(value) is Niss else Niss(value)
 
 
 _COUNTRY = re.compile(r"[A-Z]{2}")
