@@ -59,6 +59,7 @@ from __future__ import annotations
 import fnmatch
 import importlib.metadata
 import os
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import PurePath
 from typing import Any, Protocol, runtime_checkable
@@ -190,6 +191,19 @@ class Discovery:
 
     adapters: tuple[Registered, ...]
     broken: tuple[BrokenPlugin, ...] = ()
+    _by_pattern: tuple[tuple[re.Pattern[str], Adapter], ...] = attrs.field(
+        init=False, eq=False, repr=False)
+    """Each adapter with ``file_patterns``, and one expression matching any of them
+    (``fnmatch.translate``: what ``fnmatchcase`` compiles for each pattern at each call)."""
+
+    def __attrs_post_init__(self) -> None:
+        found = []
+        for item in self.adapters:
+            patterns = getattr(item.adapter, "file_patterns", ())
+            if patterns:
+                either = "|".join(fnmatch.translate(str(p).lower()) for p in patterns)
+                found.append((re.compile(either), item.adapter))
+        object.__setattr__(self, "_by_pattern", tuple(found))
 
     def get(self, name: str) -> Adapter:
         """The adapter called ``name``; :class:`AdapterError` (naming the cause) otherwise."""
@@ -211,10 +225,9 @@ class Discovery:
         (built-ins first) that reads files with ``name``'s extension."""
         path = PurePath(name)
         base = path.name.lower()
-        for item in self.adapters:
-            patterns = getattr(item.adapter, "file_patterns", ())
-            if patterns and any(fnmatch.fnmatchcase(base, str(p).lower()) for p in patterns):
-                return item.adapter
+        for pattern, adapter in self._by_pattern:
+            if pattern.match(base):
+                return adapter
         suffix = path.suffix.lower()
         for item in self.adapters:
             if suffix in item.adapter.extensions:
