@@ -113,6 +113,7 @@ from the inbox, outcome ``duplicate``).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import fcntl
 import gc
@@ -713,6 +714,8 @@ class _Item:
     seconds: float = 0.0
     future: Future[list[_Verdict]] | None = None
     """The evaluation in a worker process (``jobs`` > 1), with others of the batch."""
+    pool: ProcessPoolExecutor | None = None
+    """The worker processes ``future`` was given to."""
     slot: int = 0
     """This file's place in what ``future`` returns."""
     name: str = attrs.field(init=False)
@@ -792,14 +795,19 @@ def _never() -> bool:
 _WORKER_DISCOVERY: Discovery | None = None
 
 
-def _start_worker(discovery: Discovery) -> None:
-    """In a worker process: keep the adapters; leave SIGTERM/SIGINT to the parent, which
-    finishes the files in hand before it stops the workers; exit when the parent dies
-    (killed with SIGKILL, it cannot stop its workers, and the work queue stays open).
-    What the worker inherited is set aside from the cyclic garbage collector for
-    good (see :meth:`Exchange.run_pass`)."""
+def _start_worker(discovery: Discovery, lock: int | None) -> None:
+    """In a worker process: keep the adapters; close the inbox lock's descriptor
+    (inherited from the fork: kept open here, it would hold the lock for as long as
+    the worker lives); leave SIGTERM/SIGINT to the parent, which finishes the files
+    in hand before it stops the workers; exit when the parent dies (killed with
+    SIGKILL, it cannot stop its workers, and the work queue stays open). What the
+    worker inherited is set aside from the cyclic garbage collector for good (see
+    :meth:`Exchange.run_pass`)."""
     global _WORKER_DISCOVERY
     _WORKER_DISCOVERY = discovery
+    if lock is not None:
+        with contextlib.suppress(OSError):
+            os.close(lock)  # closing this copy leaves the parent's lock as it is
     gc.freeze()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
@@ -1047,7 +1055,7 @@ class Exchange:
                                      [(item.name, item.data) for item in chunk],
                                      self.config.today)
                 for slot, item in enumerate(chunk):
-                    item.future, item.slot = future, slot
+                    item.future, item.slot, item.pool = future, slot, pool
 
     def _advance(self, batch: list[_Item], writing: _Round | None, stop: Callable[[], bool],
                  mode: int, report: Callable[[FileOutcome], None],
@@ -1209,7 +1217,7 @@ class Exchange:
                 verdict = future.result()[item.slot]
             except BrokenProcessPool:
                 lost.append(item)
-                self._pool = None
+                self._broken(item.pool)
                 continue
             self._judged(item, self._signed_if_asked(item, verdict))
             item.seconds = time.monotonic() - item.started
@@ -1226,8 +1234,26 @@ class Exchange:
             context = multiprocessing.get_context("fork" if "fork" in methods else None)
             self._pool = ProcessPoolExecutor(self.config.jobs, mp_context=context,
                                              initializer=_start_worker,
-                                             initargs=(self.discovery,))
+                                             initargs=(self.discovery, self._lock))
         return self._pool
+
+    def _broken(self, pool: ProcessPoolExecutor | None) -> None:
+        """A worker of ``pool`` died: the others are killed and the pool dropped (the next
+        batch gets a new one).
+
+        ``concurrent.futures`` asks them to stop with SIGTERM, which workers ignore
+        (the main process stops them once the files in hand are finished), then waits
+        for them; one may also be blocked sending verdicts to a pipe nobody reads any
+        more. Left alone, they would keep the process from exiting."""
+        if pool is None:
+            return
+        processes = getattr(pool, "_processes", None) or {}
+        for process in list(processes.values()):
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                process.kill()
+        pool.shutdown(wait=True, cancel_futures=True)
+        if self._pool is pool:
+            self._pool = None
 
     @staticmethod
     def _judged(item: _Item, verdict: _Verdict) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -69,7 +71,63 @@ def test_cli_jobs_option(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
         assert result.exit_code == 0, result.output
         assert "written" in result.output
     assert [config.jobs for config in made] == [1, 3, 3, 2]
-    for bad in ("0", "-2", "many", "1.5"):
+    for bad in ("0", "-2", "many", "1.5", "65", "99999999999999999999"):
         result = CliRunner().invoke(_group(), [*args, "--jobs", bad])
         assert result.exit_code == 2, (bad, result.output)
         assert "--jobs" in result.output
+
+
+_KILLER_RUN = '''
+import fcntl, multiprocessing, os, signal, sys
+from pathlib import Path
+from cpas.adapters.exchange import LOCK_NAME, ExchangeConfig, run_once
+from cpas.adapters.plugins import Discovery, ReadResult, Registered, builtin_adapters
+from cpas.adapters.xml.documents import to_xml
+from cpas.sdk.samples import sample_set
+
+
+class Killing:
+    name = "killing"
+    description = "dies in the middle of reading"
+    extensions = (".kill",)
+    reads = writes = ()
+
+    def read(self, data, *, source):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    def write(self, documents):
+        return b""
+
+
+root = Path(sys.argv[1])
+found = Discovery((*(Registered(a, "built-in") for a in builtin_adapters()),
+                   Registered(Killing(), "test")))
+config = ExchangeConfig(root / "in", root / "out", root / "q", settle_seconds=0, jobs=2)
+summary = run_once(config, discovery=found)
+print("outcomes", sorted({o.outcome for o in summary.outcomes}))
+print("children", len(multiprocessing.active_children()))
+fd = os.open(root / "in" / LOCK_NAME, os.O_RDWR)
+try:
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    print("lock free")
+except BlockingIOError:
+    print("lock held")
+'''
+
+
+def test_a_file_killing_its_worker_leaves_nothing_behind(tmp_path: Path) -> None:
+    """A worker killed by a file breaks the pool while the other worker may be sending
+    big verdicts: the other is killed too, nothing keeps the inbox lock, and the
+    process exits (it used to hang on the survivor, which ignores SIGTERM)."""
+    data = to_xml(sample_set().bilan)  # verdicts of 8 such files fill a pipe's buffer
+    for index in range(120):
+        drop(tmp_path / "in", f"f{index:04d}.xml", data)
+    drop(tmp_path / "in", "f0040.kill", b"boom")
+    script = tmp_path / "run.py"
+    script.write_text(_KILLER_RUN)
+    done = subprocess.run([sys.executable, str(script), str(tmp_path)],  # noqa: S603
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert "retry" in lines[0]  # the files in the dead worker's hands: retried alone
+    assert lines[1:] == ["children 0", "lock free"]
