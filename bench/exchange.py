@@ -144,8 +144,9 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=None,
                         help="where to put the temporary folder (e.g. /dev/shm)")
     args = parser.parse_args()
-    runs = [(auto_jobs() if j == "auto" else int(j), None if w == "default" else int(w))
-            for j in args.jobs.split(",") for w in args.writers.split(",")]
+    runs = list(dict.fromkeys(  # on one CPU "auto" is 1: one run, not two
+        (auto_jobs() if j == "auto" else int(j), None if w == "default" else int(w))
+        for j in args.jobs.split(",") for w in args.writers.split(",")))
     automatic = auto_jobs() if "auto" in args.jobs.split(",") else None
     all_rules()  # rule modules are imported on first use: not part of the run
     root = Path(tempfile.mkdtemp(prefix="cpas-bench-exchange-", dir=args.dir))

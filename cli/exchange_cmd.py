@@ -32,6 +32,10 @@ _FOLDER = click.Path(file_okay=False, path_type=Path)
 _FILE = click.Path(dir_okay=False, path_type=Path)
 
 
+MAX_JOBS = 64
+"""Most worker processes ``--jobs`` accepts (each holds a copy of the schemas and rules)."""
+
+
 class _Jobs(ParamType):
     """A number of worker processes (1: in this process) or ``auto`` (:func:`auto_jobs`)."""
 
@@ -48,8 +52,8 @@ class _Jobs(ParamType):
                 number = int(str(value).strip())
             except ValueError:
                 self.fail(f"{value!r} is neither a whole number nor 'auto'", param, ctx)
-        if number < 1:
-            self.fail(f"{number} is below 1", param, ctx)
+        if not 1 <= number <= MAX_JOBS:
+            self.fail(f"{number} is not between 1 and {MAX_JOBS}", param, ctx)
         return number
 
 
