@@ -177,14 +177,15 @@ class Money:
         ws = [to_decimal(w, field="weight") for w in weights]
         if not ws or any(w < _NOUGHT for w in ws):
             raise InvalidMoney("weights must be non-negative and not all zero", field="weights")
-        total_w = sum(ws)
-        if total_w == 0:
+        # Exact fractions throughout: the parts add up whatever the size of the weights,
+        # and two remainders equal as fractions tie (a sum or quotient rounded to the
+        # decimal context's 28 digits may differ in its last digit).
+        shares = [Fraction(w) for w in ws]
+        whole = sum(shares, Fraction(0))
+        if whole == 0:
             raise InvalidMoney("weights must be non-negative and not all zero", field="weights")
-        cents = int(self.amount * 100)
-        # Shares as exact fractions: two remainders equal as fractions must tie (a
-        # 28-digit decimal quotient may differ in its last digit and break the tie).
-        whole = Fraction(total_w)
-        exact = [cents * Fraction(w) / whole for w in ws]
+        cents = int(Fraction(self.amount) * 100)
+        exact = [cents * share / whole for share in shares]
         floors = [e.numerator // e.denominator for e in exact]
         left = cents - sum(floors)
         if left:

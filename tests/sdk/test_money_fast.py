@@ -242,3 +242,14 @@ def test_fast_results_copy_and_evolve_like_any_money() -> None:
     with pytest.raises(InvalidMoney):
         attrs.evolve(made, amount="-1")
     assert attrs.evolve(made, amount="2.5") == Money("2.50")
+
+
+def test_allocate_adds_up_with_huge_weights() -> None:
+    """Weights far beyond the decimal context's 28 digits: the parts still add up to the
+    amount to the cent (their sum used to be rounded before dividing)."""
+    amount = Money("97087378640776981094689561.76")
+    parts = amount.allocate([103, Decimal("1E+30")])
+    assert sum((p.amount for p in parts), Decimal(0)) == amount.amount
+    cents = 9708737864077698109468956176
+    for part, weight in zip(parts, (103, 10**30), strict=True):  # within a cent of its share
+        assert abs(Fraction(part.amount) * 100 - Fraction(cents * weight, 10**30 + 103)) < 1
