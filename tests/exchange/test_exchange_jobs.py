@@ -20,29 +20,51 @@ from cpas.sdk.samples import sample_set
 
 
 def _machine(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, allowed: int,
-             quota: str | None) -> None:
-    """Pretend the affinity mask allows ``allowed`` CPUs and cgroup's ``cpu.max`` says
-    ``quota`` (``None``: no such file, as outside a cgroup v2)."""
+             groups: str | None, files: dict[str, str]) -> None:
+    """Pretend the affinity mask allows ``allowed`` CPUs, ``/proc/self/cgroup`` says
+    ``groups`` (``None``: no such file) and the cgroup mounts hold ``files``."""
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(allowed)))
-    limit = tmp_path / "cpu.max"
-    if quota is not None:
-        limit.write_text(quota + "\n")
-    monkeypatch.setattr(cpus, "_QUOTA", limit)
+    mounts = tmp_path / "sys-fs-cgroup"
+    for name, text in files.items():
+        (mounts / name).parent.mkdir(parents=True, exist_ok=True)
+        (mounts / name).write_text(text + "\n")
+    own = tmp_path / "proc-self-cgroup"
+    if groups is not None:
+        own.write_text(groups + "\n")
+    monkeypatch.setattr(cpus, "_CGROUPS", mounts)
+    monkeypatch.setattr(cpus, "_OWN_GROUPS", own)
 
 
-@pytest.mark.parametrize(("allowed", "quota", "expected"), [
-    (3, None, 3),  # no cgroup v2 file: the affinity mask alone
-    (3, "max 100000", 3),  # no quota
-    (8, "150000 100000", 1),  # --cpus 1.5: one whole CPU
-    (8, "200000 100000", 2),
-    (2, "800000 100000", 2),  # the mask is the smaller limit
-    (4, "50000 100000", 1),  # half a CPU: still one
-    (4, "not numbers", 4),  # unreadable: the mask
+_V2 = {"cgroup.controllers": "cpu memory"}
+_SERVICE = "0::/system.slice/cpas.service"
+
+
+@pytest.mark.parametrize(("allowed", "groups", "files", "expected"), [
+    (3, None, {}, 3),  # no cgroup information: the affinity mask alone
+    (3, "0::/", {**_V2, "cpu.max": "max 100000"}, 3),  # no quota
+    (8, "0::/", {**_V2, "cpu.max": "150000 100000"}, 1),  # docker --cpus 1.5: one CPU
+    (8, "0::/", {**_V2, "cpu.max": "200000 100000"}, 2),
+    (2, "0::/", {**_V2, "cpu.max": "800000 100000"}, 2),  # the mask is the smaller limit
+    (4, "0::/", {**_V2, "cpu.max": "50000 100000"}, 1),  # half a CPU: still one
+    (4, "0::/", {**_V2, "cpu.max": "not numbers"}, 4),  # unreadable: the mask
+    # systemd CPUQuota= on a service: its own folder, or a parent slice's
+    (8, _SERVICE, {**_V2, "system.slice/cpas.service/cpu.max": "300000 100000"}, 3),
+    (8, _SERVICE, {**_V2, "system.slice/cpu.max": "100000 100000",
+                   "system.slice/cpas.service/cpu.max": "max 100000"}, 1),
+    # hybrid set-up: the unified tree beside the v1 controllers
+    (8, "1:cpu:/\n0::/", {"unified/cpu.max": "200000 100000"}, 2),
+    # cgroup v1 (this machine's layout), and a container seeing its group at the root
+    (8, "4:cpu,cpuacct:/docker/abc", {"cpu,cpuacct/docker/abc/cpu.cfs_quota_us": "250000",
+                                      "cpu,cpuacct/docker/abc/cpu.cfs_period_us": "100000"}, 2),
+    (8, "4:cpu,cpuacct:/docker/abc", {"cpu,cpuacct/cpu.cfs_quota_us": "100000",
+                                      "cpu,cpuacct/cpu.cfs_period_us": "100000"}, 1),
+    (8, "1:cpu:/", {"cpu/cpu.cfs_quota_us": "-1", "cpu/cpu.cfs_period_us": "100000"}, 8),
 ])
 def test_usable_cpus(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, allowed: int,
-                     quota: str | None, expected: int) -> None:
-    """The affinity mask, capped by a cgroup v2 quota (whole CPUs, at least one)."""
-    _machine(monkeypatch, tmp_path, allowed, quota)
+                     groups: str | None, files: dict[str, str], expected: int) -> None:
+    """The affinity mask, capped by the CPU quotas of the process's cgroups and their
+    parents (v2 or v1; whole CPUs, at least one)."""
+    _machine(monkeypatch, tmp_path, allowed, groups, files)
     assert cpus.usable_cpus() == expected
 
 
