@@ -53,7 +53,7 @@ that shared its batch.
 **Writer threads.** An fsync waits for the disk while the CPU has nothing to
 do, so a batch's outputs are written (temporary file, fsync, rename: one job
 per input file, its outputs in order) by ``writers`` threads (by default
-:data:`WRITERS` in one process, none with worker processes) while the pass's
+:data:`WRITERS`, with or without worker processes) while the pass's
 thread judges the next batch; ``os.fsync`` lets the GIL go. The order of
 each batch is the one above, only spread over time:
 
@@ -285,7 +285,10 @@ class FileOutcome:
     warnings: int = 0
     attempt: int = 0
     reason: str | None = None
-    """Short cause for quarantine or skipping: first finding code, ``poison``…"""
+    """Short cause for quarantine or skipping: first finding code, ``poison``; for
+    ``not-ready``: ``part`` (a ``.part`` name), ``recent`` (modified within the settle
+    time), ``changing`` (modified while read), ``name-not-utf8`` (a name that is not
+    UTF-8 text: it stays in the inbox until renamed)."""
     seconds: float = 0.0
     """Time spent on this file (reading, checking, signing, writing)."""
     at: str = attrs.field(factory=_utc_now)
@@ -788,6 +791,15 @@ def _write_files(files: Sequence[tuple[Path, bytes]], mode: int) -> float:
     return time.monotonic() - clock
 
 
+def _utf8(name: str) -> bool:
+    """Whether a file name is UTF-8 text (Python keeps other bytes as lone surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _never() -> bool:
     return False
 
@@ -953,7 +965,8 @@ class Exchange:
                 room = BATCH_FILES if max_files is None else min(
                     BATCH_FILES, max_files - finished - busy)
                 size = 0
-                ahead = [path.name for path in entries[position:position + room]]
+                ahead = [path.name for path in entries[position:position + room]
+                         if _utf8(path.name)]
                 known = _Known(frozenset(ahead), self.journal.states(ahead), self.journal)
                 while (position < len(entries) and len(batch) < room and size < BATCH_BYTES
                        and not stop()):
@@ -1007,6 +1020,12 @@ class Exchange:
         try:
             before = path.stat()
             if not stat.S_ISREG(before.st_mode):  # what path.is_file() says, without a stat
+                return None
+            if not _utf8(name):
+                # The journal, the output names and the logs hold names as UTF-8 text: a
+                # name in another encoding (bytes that are not UTF-8) waits for a rename.
+                shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                self._not_ready(shown, before.st_size, "name-not-utf8", report)
                 return None
             if name.endswith(".part"):
                 self._not_ready(name, before.st_size, "part", report)

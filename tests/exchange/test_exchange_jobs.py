@@ -10,10 +10,10 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
-from exchange_helpers import drop, record_configs
+from exchange_helpers import OLD, drop, exchange_config, record_configs
 
 from cpas.adapters import cpus, exchange
-from cpas.adapters.exchange import auto_jobs
+from cpas.adapters.exchange import auto_jobs, run_once
 from cpas.adapters.xml.documents import to_xml
 from cpas.cli.exchange_cmd import exchange as exchange_group
 from cpas.sdk.samples import sample_set
@@ -153,3 +153,23 @@ def test_a_file_killing_its_worker_leaves_nothing_behind(tmp_path: Path) -> None
     lines = done.stdout.splitlines()
     assert "retry" in lines[0]  # the files in the dead worker's hands: retried alone
     assert lines[1:] == ["children 0", "lock free"]
+
+
+def test_a_name_that_is_not_utf8_waits(tmp_path: Path) -> None:
+    """A vendor's file named in Latin-1 (bytes that are not UTF-8) is left in the inbox
+    with a ``not-ready`` line (reason ``name-not-utf8``, the name shown with a
+    replacement character); the other files are handled (it used to stop every pass
+    with an internal error)."""
+    inbox = tmp_path / "in"
+    data = to_xml(sample_set().partnership)
+    drop(inbox, "ok.xml", data)
+    odd = os.path.join(os.fsencode(inbox), b"caf\xe9.xml")
+    with open(odd, "wb") as handle:
+        handle.write(data)
+    os.utime(odd, (OLD, OLD))
+    for jobs in (1, 2):
+        outcomes = run_once(exchange_config(tmp_path, jobs=jobs)).outcomes
+        seen = {(o.file, o.outcome, o.reason) for o in outcomes}
+        assert ("caf\ufffd.xml", "not-ready", "name-not-utf8") in seen
+        assert os.path.exists(odd)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["ok.xml"]
