@@ -35,14 +35,17 @@ missing element, and any exception while building (a value the model
 refuses). The caller then reads the tree with :func:`~.mapping.load`, which
 gives the exact error, path and line.
 
-How. In such a document every ``<`` opens a tag, and its ``>`` comes before
-the next ``<`` (attribute values, the only other place where ``>`` may stand
-in a tag, are refused). So when the bytes hold as many ``<`` as ``>``, there is
-no ``>`` anywhere else, and cutting the bytes at both (two calls in C:
-``replace``, ``split``) gives tag, text, tag, text… in turn. Anything else that
-starts with ``<`` (a comment, CDATA section, processing instruction) gives a
-"tag" no reader accepts, and the readers look at every piece in order, so they
-meet it before any piece the cut may have misplaced. The readers consume the
+How. After the XML declaration, the bytes ``<!`` (a comment, CDATA section or
+DOCTYPE) or ``<?`` (a processing instruction) make the reader give way at once:
+inside those a ``<`` need not open a tag, and with a raw ``>`` in a text they
+could balance the counts below while shifting what is tag and what is text
+(found by a second reader: a CDATA section then read as extra list items).
+Without them, every ``<`` opens an element's tag (a text cannot hold a raw
+``<``), and that tag's first ``>`` comes before the next ``<``. So each tag
+holds one ``<`` and at least one ``>``, and when the bytes hold as many ``>``
+as ``<`` there is no ``>`` anywhere else, neither in a text nor in an
+attribute value: cutting the bytes at both (two calls in C: ``replace``,
+``split``) gives tag, text, tag, text… in turn. The readers consume the
 pairs (tag, text after it) from one shared iterator. They are generated once
 per class, namespace and root: one test per field in plan order, so an
 unknown, repeated or misplaced element meets no test that takes it. Each value
@@ -278,10 +281,12 @@ def _compile(cls: type, namespace: str, root_tag: str) -> Callable[[bytes], Any]
             else:
                 found = declaration(data)
                 data = data[found.end():] if found is not None else data.lstrip(_WS)
+            if b"<!" in data or b"<?" in data:
+                return None  # a comment, CDATA section, PI or DOCTYPE: see the docstring
             pieces = data.replace(b">", b"<").split(b"<")
-            # Every "<" of a plain document opens a tag whose ">" comes before the next
-            # "<": as many ">" as "<" means no ">" anywhere else (module docstring), and
-            # the pieces are tag, text, tag, text... in turn.
+            # Now every "<" opens an element's tag, whose ">" comes before the next "<":
+            # as many ">" as "<" means no ">" anywhere else (module docstring), and the
+            # pieces are tag, text, tag, text... in turn.
             if pieces[0] or len(pieces) != 1 + 2 * data.count(b"<"):
                 return None  # not a "<" first, or a ">" out of a tag's end
             if b"&" in data:  # references in texts only: a name holding one gives way

@@ -469,3 +469,28 @@ def test_construction_runs_every_converter_and_validator_as_init_does() -> None:
     with pytest.raises(InvalidType) as info:
         _Traced(first="a", third=(1,))  # type: ignore[arg-type]
     assert info.value.path == "$.third[0]"
+
+
+@pytest.mark.parametrize("opening", [b"<![CDATA[", b"<!--"])
+def test_markup_in_a_text_cannot_shift_tags_and_texts(opening: bytes) -> None:
+    """A raw ``>`` in a text, then ``<`` inside a CDATA section or comment of the same
+    value, balance the counts of ``<`` and ``>`` while shifting what is tag and what is
+    text: cut there, one domain read as five (found by a second reader). The plain
+    reader gives way; the tree reader reads one domain (CDATA) or refuses the comment."""
+    closing = b"]]>" if opening == b"<![CDATA[" else b"-->"
+    data = (CORPUS / "valid" / "piis_bis_student_de.xml").read_bytes()
+    three = b"<item>education</item>\n    <item>income</item>\n    <item>mobility</item>"
+    assert three in data
+    crafted = (b"<item>A>/item>\n>item" + opening + b"v0</item<\n<item<v1</item<\n"
+               b"<item>v2" + closing[:-1] + b">/item>\n>item>Z</item>")
+    spoilt = data.replace(three, crafted)
+    kind = _kind_of(spoilt)
+    root = parse_bytes(spoilt, source="crafted.xml").getroot()
+    assert lxml_schema(kind.schema_file).validate(root)  # valid XML, valid for the schema
+    assert _plain(spoilt, kind) is None
+    own = _read_own_xml("crafted.xml", spoilt)
+    if opening == b"<!--":
+        assert own is None  # a comment inside a value: the adapter gives the error
+    else:
+        assert own is not None
+        assert len(own[0].domains) == 1
