@@ -86,6 +86,11 @@ FastReader = Callable[[etree._Element], Any]
 
 _XML_WHITESPACE = " \t\n\r"
 _CACHE_LIMIT = 4096
+KEPT_TEXT_MAX = 64
+"""Longest text kept in a table of few-valued values (here, in :mod:`.scan` and in
+:mod:`.plainread`): a date or an enumeration value padded with white space (which the
+schema allows) is converted, but not kept, so a table holds at most
+``_CACHE_LIMIT`` short texts whatever the input."""
 _CENTS = re.compile(r"[0-9]{1,20}\.[0-9]{2}")
 _NEW = object.__new__
 _SET = object.__setattr__
@@ -128,9 +133,11 @@ def _is_few_valued(scalar: Scalar) -> bool:
                                                   "Kbo", "NisCode")
 
 
-def _converter(scalar: Scalar) -> Callable[[str | None], Any]:
+def _converter(scalar: Scalar, *, kept: bool = True) -> Callable[[str | None], Any]:
     """``Scalar.parse`` compiled (a text of ``None`` is ``""``, as for the generic
-    reader); raises :class:`_GiveWay` where ``parse`` would refuse."""
+    reader); raises :class:`_GiveWay` where ``parse`` would refuse. ``kept``: values of
+    few-valued types are kept in a table by their text (callers with their own table
+    say False)."""
     pattern = re.compile(scalar.pattern) if scalar.pattern is not None else None
     values = frozenset(scalar.values)
     collapse = scalar.collapse
@@ -148,16 +155,18 @@ def _converter(scalar: Scalar) -> Callable[[str | None], Any]:
             raise _GiveWay
         return read(text)
 
-    if not _is_few_valued(scalar):
+    if not kept or not _is_few_valued(scalar):
         return parse
     table: dict[str | None, Any] = {}
 
     def lookup(text: str | None) -> Any:
         found = table.get(text)
         if found is None:
-            if len(table) >= _CACHE_LIMIT:
-                table.clear()
-            found = table[text] = parse(text)
+            found = parse(text)
+            if text is None or len(text) <= KEPT_TEXT_MAX:
+                if len(table) >= _CACHE_LIMIT:
+                    table.clear()
+                table[text] = found
         return found
 
     return lookup

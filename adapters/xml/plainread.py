@@ -70,6 +70,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 from .fastread import (
+    KEPT_TEXT_MAX,
     _converter,
     _initialiser,
     _is_few_valued,
@@ -121,11 +122,12 @@ def _value(scalar: Scalar, here: str, read: str,
     few-valued types (:func:`~.fastread._is_few_valued`) are kept by their raw text
     in a bounded table, so a text met before is neither decoded nor converted again.
     """
-    convert = _converter(scalar)
+    few = _is_few_valued(scalar)
+    convert = _converter(scalar, kept=not few)  # a few-valued one: kept by the raw text here
     if convert is _text:
         return [f"        {here} = text.decode()"], bytes.decode
     scope["c" + read] = convert
-    if not _is_few_valued(scalar):
+    if not few:
         return ([f"        {here} = c{read}(text.decode())"],
                 lambda text: convert(text.decode("utf-8")))
     table: dict[bytes, Any] = {}
@@ -133,9 +135,10 @@ def _value(scalar: Scalar, here: str, read: str,
 
     def fill(text: bytes) -> Any:
         found = convert(text.decode("utf-8"))
-        if len(table) >= _TABLE_LIMIT:
-            table.clear()
-        table[text] = found
+        if len(text) <= KEPT_TEXT_MAX:  # a padded value: converted, not kept
+            if len(table) >= _TABLE_LIMIT:
+                table.clear()
+            table[text] = found
         return found
 
     def lookup(text: bytes) -> Any:

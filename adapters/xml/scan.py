@@ -68,7 +68,7 @@ from lxml import etree
 
 from ...sdk.identifiers import Niss, niss_checks_out
 from ...sdk.money import Money
-from .fastread import _converter
+from .fastread import KEPT_TEXT_MAX, _converter
 from .mapping import Scalar, Slot, built_once, slots
 from .parser import BATCH_LIMITS, DOCUMENT_LIMITS, parse_bytes
 
@@ -509,8 +509,8 @@ def _filler(table: dict[str, Any], parse: Callable[[str], Any],
         value = parse(text) if model is None else model(parse(text))
         if len(table) >= _TABLE_LIMIT:
             table.clear()
-        if value:  # falsy values (0, False) are not kept: ``get() or fill()`` in build
-            table[text] = value
+        if value and len(text) <= KEPT_TEXT_MAX:  # falsy values (0, False) are not kept:
+            table[text] = value  # ``get() or fill()`` in build
         return value
 
     return fill

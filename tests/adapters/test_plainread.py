@@ -11,7 +11,9 @@ document itself), never from ``read_plain``.
 
 from __future__ import annotations
 
+import gc
 import re
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -494,3 +496,31 @@ def test_markup_in_a_text_cannot_shift_tags_and_texts(opening: bytes) -> None:
     else:
         assert own is not None
         assert len(own[0].domains) == 1
+
+
+def test_padded_values_are_not_kept() -> None:
+    """A date padded with white space (the schema collapses it) is read, but its text is
+    not kept in the tables of few-valued values: reading many differently padded files
+    holds no memory in proportion to them (it held twice the padding, found by a second
+    reader)."""
+    data = (CORPUS / "valid" / "piis_bis_student_de.xml").read_bytes()
+    date = b"<decisionDate>2023-08-21</decisionDate>"
+    assert date in data
+    kind = _kind_of(data)
+    _read_own_xml("warm.xml", data)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for index in range(20):
+            padded = data.replace(date, b"<decisionDate>2023-08-21" + b" " * (65536 + index)
+                                  + b"</decisionDate>")
+            own = _read_own_xml(f"padded-{index}.xml", padded)
+            assert own is not None and own[0].decision_date.isoformat() == "2023-08-21"
+            assert _plain(padded, kind) == own[0]
+            del padded, own
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert held < 512 * 1024  # 20 padded texts of 64 KiB would be 1.3 MiB, kept twice
