@@ -33,6 +33,7 @@ __all__ = [
     "text",
     "texts",
     "tuple_of",
+    "unlocated",
 ]
 
 T = TypeVar("T")
@@ -111,8 +112,22 @@ def _wrap_converter(conv: Callable[[Any], Any], name: str) -> Callable[[Any], An
     declared = getattr(conv, XSD_FACETS, None)
     if declared is not None:
         setattr(converter, XSD_FACETS, declared)
-    converter.__wrapped__ = conv  # type: ignore[attr-defined]  # for compiled readers
+    converter.__wrapped__ = conv  # type: ignore[attr-defined]
+    setattr(converter, _UNWRAPPED, conv)
     return converter
+
+
+_UNWRAPPED = "_cpas_located_converter"
+
+
+def unlocated(converter: Any) -> Callable[[Any], Any] | None:
+    """The converter :func:`locate` wrapped to name its field in errors, when
+    ``converter`` is such a wrapper; else ``None``. For compiled readers, on which an
+    error only means "let the generic reader say it": they call the converter itself.
+    (Only this module's wrappers: a converter decorated by something else, which may
+    do real work, is never unwrapped.)"""
+    found = getattr(converter, _UNWRAPPED, None)
+    return found if callable(found) else None
 
 
 def _wrap_validator(

@@ -73,6 +73,7 @@ from typing import Any, TypeVar
 import attrs
 from lxml import etree
 
+from ...sdk._model import unlocated
 from ...sdk.identifiers import Niss, niss_checks_out
 from ...sdk.money import Money
 from .mapping import Scalar, built_once, scalar_for, slots
@@ -213,7 +214,7 @@ _readers: dict[tuple[type, str], Callable[[etree._Element], Any] | None] = {}
 
 def _initialiser(cls: type) -> Callable[..., None]:
     """The ``__init__`` attrs generated for ``cls``, run with each field's converter as
-    declared (the function :func:`~cpas.sdk._model.locate` wraps: ``__wrapped__``)
+    declared (the function :func:`~cpas.sdk._model.locate` wraps: ``unlocated``)
     instead of the wrapper that only renames its errors. Everything else is the
     class's own code and globals: defaults, factories, validators, hooks."""
     target: Any = cls
@@ -225,7 +226,7 @@ def _initialiser(cls: type) -> Callable[..., None]:
     scope = dict(init.__globals__)
     for field in attrs.fields(cls):
         key = f"__attr_converter_{field.name}"
-        wrapped = getattr(scope.get(key), "__wrapped__", None)
+        wrapped = unlocated(scope.get(key))
         if key in names and wrapped is not None:
             scope[key] = wrapped
     plain = types.FunctionType(code, scope, init.__name__, init.__defaults__, init.__closure__)

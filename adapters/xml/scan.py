@@ -66,6 +66,7 @@ from typing import IO, Any
 import attrs
 from lxml import etree
 
+from ...sdk._model import unlocated
 from ...sdk.identifiers import Niss, niss_checks_out
 from ...sdk.money import Money
 from .fastread import KEPT_TEXT_MAX, _converter
@@ -408,7 +409,7 @@ def _model_converter(slot: Slot) -> Callable[[Any], Any] | None:
     converter: Any = slot.attribute.converter
     if converter is None:
         return None
-    found: Callable[[Any], Any] = getattr(converter, "__wrapped__", converter)
+    found: Callable[[Any], Any] = unlocated(converter) or converter
     return found
 
 
