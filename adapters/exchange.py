@@ -1251,9 +1251,11 @@ class Exchange:
             self._stop_writers()
             methods = multiprocessing.get_all_start_methods()
             context = multiprocessing.get_context("fork" if "fork" in methods else None)
+            # Only a forked worker holds a copy of the lock's descriptor (the same number).
+            lock = self._lock if context.get_start_method() == "fork" else None
             self._pool = ProcessPoolExecutor(self.config.jobs, mp_context=context,
                                              initializer=_start_worker,
-                                             initargs=(self.discovery, self._lock))
+                                             initargs=(self.discovery, lock))
         return self._pool
 
     def _broken(self, pool: ProcessPoolExecutor | None) -> None:
