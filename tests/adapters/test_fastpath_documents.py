@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastpath_helpers import sub, wrong_check_digits
 from hypothesis import HealthCheck, given, settings
 from lxml import etree
-from spoil_helpers import sub, wrong_check_digits
 
 from cpas.adapters.xml.documents import KINDS, DocumentKind, from_xml, generic_to_xml, to_xml
 from cpas.adapters.xml.fastread import document_reader, fast_reader

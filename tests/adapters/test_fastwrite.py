@@ -19,6 +19,7 @@ from typing import Any
 
 import attrs
 import pytest
+from fastpath_helpers import write_outcome
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -33,7 +34,6 @@ from cpas.adapters.xml.documents import (
 from cpas.adapters.xml.fastwrite import fast_dump
 from cpas.adapters.xml.mapping import dump
 from cpas.sdk.documents.reimbursement import ReimbursementForm, ReimbursementLine
-from cpas.sdk.errors import CpasError
 from cpas.sdk.money import Money
 from cpas.sdk.samples import sample_set
 from strategies_documents import DOCUMENTS
@@ -53,14 +53,6 @@ def _both(document: Any) -> tuple[bytes | None, bytes]:
     kind = kind_of(document)
     return _fast(document), dump(document, tag=kind.root, namespace=kind.namespace)
 
-
-def _outcome(write: Any, document: Any) -> bytes | tuple[type, str, str | None]:
-    """The bytes, or the error as (class, message, path)."""
-    try:
-        data: bytes = write(document)
-    except CpasError as exc:
-        return type(exc), str(exc), getattr(exc, "path", None)
-    return data
 
 
 def _form_with(**changes: Any) -> ReimbursementForm:
@@ -129,8 +121,8 @@ def test_characters_xml_cannot_carry_give_the_generic_error(text: str) -> None:
     """The generic writer names the character and the path; the fast one gives way."""
     form = _form_with(beneficiary_name=text)
     assert _fast(form) is None
-    error = _outcome(to_xml, form)
-    assert error == _outcome(generic_to_xml, form)
+    error = write_outcome(to_xml, form)
+    assert error == write_outcome(generic_to_xml, form)
     assert isinstance(error, tuple)
     assert error[2] == "$.lines[0].beneficiary_name"
     first = next(c for c in text if not _xml_char(c))
@@ -149,8 +141,8 @@ def _xml_char(char: str) -> bool:
 def test_any_text_same_bytes_or_same_error(text: str) -> None:
     """Any string at all (control characters, surrogates, noncharacters included)."""
     form = _form_with(beneficiary_name=text or None, id="L" + text)
-    outcome = _outcome(to_xml, form)
-    assert outcome == _outcome(generic_to_xml, form)
+    outcome = write_outcome(to_xml, form)
+    assert outcome == write_outcome(generic_to_xml, form)
     fast = _fast(form)
     assert fast is None or fast == generic_to_xml(form, validate=False)
     if all(_xml_char(c) for c in text):
@@ -206,7 +198,7 @@ def test_unexpected_types_give_way() -> None:
     cases.append(listed)
     for form in cases:
         assert _fast(form) is None
-        assert _outcome(to_xml, form) == _outcome(generic_to_xml, form)
+        assert write_outcome(to_xml, form) == write_outcome(generic_to_xml, form)
 
 
 def test_schema_errors_are_the_generic_writer_errors() -> None:

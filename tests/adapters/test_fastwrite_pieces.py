@@ -13,13 +13,13 @@ from typing import Any
 
 import attrs
 import pytest
+from fastpath_helpers import write_outcome
 from hypothesis import HealthCheck, given, settings
 
 from cpas.adapters.xml.documents import generic_to_xml, kind_of, to_xml
 from cpas.adapters.xml.fastwrite import PieceWriter
 from cpas.adapters.xml.mapping import dump
 from cpas.sdk.documents.reimbursement import ReimbursementForm, ReimbursementLine
-from cpas.sdk.errors import CpasError
 from cpas.sdk.samples import sample_set
 from strategies_reimbursement import forms
 
@@ -36,13 +36,6 @@ def _pieces(form: ReimbursementForm, writer: PieceWriter = WRITER) -> bytes:
             + writer.tail(shell, count))
     return text.encode("utf-8")
 
-
-def _outcome(write: Any, form: ReimbursementForm) -> bytes | tuple[type, str, str | None]:
-    try:
-        data: bytes = write(form)
-    except CpasError as exc:
-        return type(exc), str(exc), getattr(exc, "path", None)
-    return data
 
 
 @settings(max_examples=60, deadline=None,
@@ -85,8 +78,8 @@ def test_items_the_compiled_writer_refuses(changes: dict[str, Any]) -> None:
     """Escaping, a character XML cannot carry, a wrong type, a missing value: the same
     bytes as the generic writer, or its error with the item's path in the whole form."""
     form = _with_line(**changes)
-    assert _outcome(_pieces, form) == _outcome(generic_to_xml, form)
-    assert _outcome(_pieces, form) == _outcome(
+    assert write_outcome(_pieces, form) == write_outcome(generic_to_xml, form)
+    assert write_outcome(_pieces, form) == write_outcome(
         lambda f: dump(f, tag=KIND.root, namespace=KIND.namespace), form)
 
 
@@ -99,7 +92,7 @@ def test_a_subclass_takes_the_generic_way() -> None:
     special = Special(**{a.alias or a.name: getattr(form.lines[0], a.name)
                          for a in attrs.fields(ReimbursementLine)})
     changed = attrs.evolve(form, lines=(special,))
-    assert _outcome(_pieces, changed) == _outcome(generic_to_xml, changed)
+    assert write_outcome(_pieces, changed) == write_outcome(generic_to_xml, changed)
 
 
 def test_only_a_required_repeated_field_splits() -> None:

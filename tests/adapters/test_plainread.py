@@ -19,10 +19,10 @@ from typing import Any
 
 import attrs
 import pytest
+from fastpath_helpers import sub, wrong_check_digits
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
-from spoil_helpers import sub, wrong_check_digits
 
 from cpas.adapters.exchange import _read_own_xml
 from cpas.adapters.xml.documents import (
