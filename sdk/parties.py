@@ -22,7 +22,8 @@ from .identifiers import Kbo, NisCode, Niss
 from .periods import to_date, to_opt_date
 from .text import Lang, Text
 
-__all__ = ["Address", "Cpas", "Organisation", "Person", "Signature", "SignerRole", "SocialWorker"]
+__all__ = ["Address", "Cpas", "Organisation", "Person", "Signature", "SignerRole", "SocialWorker",
+           "opt_kbo"]
 
 
 # An identifier given as one is kept (they are immutable): no new object per field.
@@ -32,7 +33,8 @@ def _kbo(value: str | Kbo) -> Kbo:
     return value if type(value) is Kbo else Kbo(value)
 
 
-def _opt_kbo(value: str | Kbo | None) -> Kbo | None:
+def opt_kbo(value: str | Kbo | None) -> Kbo | None:
+    """Converter for an optional enterprise number (also used by other documents)."""
     return None if value is None else _kbo(value)
 
 
@@ -162,7 +164,7 @@ class Organisation:
     LABEL: ClassVar[Text] = Text(fr="Organisation", nl="Organisatie", en="Organisation")
 
     name: str = attrs.field(converter=text, metadata=label("Nom", "Naam", "Name"))
-    kbo: Kbo | None = attrs.field(default=None, converter=_opt_kbo, metadata=label(
+    kbo: Kbo | None = attrs.field(default=None, converter=opt_kbo, metadata=label(
         "Numéro d'entreprise (BCE)", "Ondernemingsnummer (KBO)", "Enterprise number"))
     address: Address | None = attrs.field(default=None, converter=_opt_address, metadata=label(
         "Adresse", "Adres", "Address"))

@@ -50,7 +50,7 @@ from ..errors import InvalidType, InvalidValue
 from ..identifiers import Kbo
 from ..money import Money, to_decimal
 from ..parameters import Parameters
-from ..parties import Cpas, Signature, SignerRole
+from ..parties import Cpas, Signature, SignerRole, opt_kbo
 from ..periods import DateRange
 from ..text import Text
 
@@ -255,10 +255,6 @@ def _category(value: ExpenseCategory | str) -> ExpenseCategory:
         raise InvalidValue("not an expense category", shown=repr(value)) from None
 
 
-def _opt_kbo(value: Kbo | str | None) -> Kbo | None:
-    return None if value is None else Kbo(value)
-
-
 def _members(values: Iterable[Cpas]) -> tuple[Cpas, ...]:
     return tuple_of(Cpas)(values)
 
@@ -329,7 +325,7 @@ class SubsidySignature:
 
     signature: Signature = attrs.field(validator=instance(Signature), metadata=label(
         "Signature", "Handtekening", "Signature"))
-    cpas_kbo: Kbo | None = attrs.field(default=None, converter=_opt_kbo, metadata=label(
+    cpas_kbo: Kbo | None = attrs.field(default=None, converter=opt_kbo, metadata=label(
         "CPAS représenté (numéro BCE)", "Vertegenwoordigd OCMW (KBO-nummer)",
         "CPAS represented (enterprise number)"))
 
@@ -515,7 +511,7 @@ class MissingSignature:
 
     role: SignerRole = attrs.field(validator=instance(SignerRole), metadata=label(
         "Qualité du signataire", "Hoedanigheid van de ondertekenaar", "Signer role"))
-    cpas_kbo: Kbo | None = attrs.field(default=None, converter=_opt_kbo, metadata=label(
+    cpas_kbo: Kbo | None = attrs.field(default=None, converter=opt_kbo, metadata=label(
         "CPAS (numéro BCE)", "OCMW (KBO-nummer)", "CPAS (enterprise number)"))
 
 
