@@ -18,12 +18,12 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Literal, cast
+from typing import Literal, TypeVar, cast
 
 import attrs
 
@@ -31,6 +31,8 @@ from .errors import InvalidValue, NoRuleInForce
 from .money import Money, to_decimal
 
 __all__ = ["Entry", "Parameters", "ValueKind"]
+
+V = TypeVar("V")
 
 ValueKind = Literal["money", "int", "decimal", "text", "monthday"]
 _KINDS: frozenset[str] = frozenset({"money", "int", "decimal", "text", "monthday"})
@@ -124,10 +126,7 @@ class Parameters:
         return Parameters(self.entries + tuple(entries))
 
     def keys(self) -> tuple[str, ...]:
-        found = self._found.get(("keys", "", dt.date.min))
-        if found is None:
-            found = self._keep(("keys", "", dt.date.min), tuple(sorted(self._index)))
-        return cast(tuple[str, ...], found)
+        return self._remembered("keys", "", dt.date.min, lambda: tuple(sorted(self._index)))
 
     def history(self, key: str) -> tuple[Entry, ...]:
         return self._index.get(key, ())
@@ -140,30 +139,19 @@ class Parameters:
         raise NoRuleInForce(key, on)
 
     def in_force(self, key: str, on: dt.date) -> bool:
-        found = self._found.get(("in_force", key, on))
-        if found is None:
-            found = self._keep(("in_force", key, on),
-                               any(e.applies_on(on) for e in self._index.get(key, ())))
-        return cast(bool, found)
+        return self._remembered("in_force", key, on, lambda: any(
+            e.applies_on(on) for e in self._index.get(key, ())))
 
     def money(self, key: str, on: dt.date) -> Money:
-        found = self._found.get(("money", key, on))
-        if found is None:
-            found = self._keep(("money", key, on), Money(self._typed(key, on, "money")))
-        return cast(Money, found)
+        return self._remembered("money", key, on,
+                                lambda: Money(self._typed(key, on, "money")))
 
     def integer(self, key: str, on: dt.date) -> int:
-        found = self._found.get(("int", key, on))
-        if found is None:
-            found = self._keep(("int", key, on), int(self._typed(key, on, "int")))
-        return cast(int, found)
+        return self._remembered("int", key, on, lambda: int(self._typed(key, on, "int")))
 
     def decimal(self, key: str, on: dt.date) -> Decimal:
-        found = self._found.get(("decimal", key, on))
-        if found is None:
-            found = self._keep(("decimal", key, on),
-                               to_decimal(self._typed(key, on, "decimal")))
-        return cast(Decimal, found)
+        return self._remembered("decimal", key, on,
+                                lambda: to_decimal(self._typed(key, on, "decimal")))
 
     def text(self, key: str, on: dt.date) -> str:
         return self._typed(key, on, "text")
@@ -171,21 +159,27 @@ class Parameters:
     def day_in_year(self, key: str, year: int) -> dt.date:
         """A ``monthday`` parameter (e.g. 15 November) placed in ``year``."""
         first = dt.date(year, 1, 1)
-        found = self._found.get(("monthday", key, first))
-        if found is None:
+
+        def placed() -> dt.date:
             entry = self.entry(key, first)
             if entry.kind != "monthday":
                 raise InvalidValue(f"parameter is of kind {entry.kind}", path=f"$.{key}")
             month, day = (int(x) for x in entry.value.split("-"))
-            found = self._keep(("monthday", key, first), dt.date(year, month, day))
-        return cast(dt.date, found)
+            return dt.date(year, month, day)
 
-    def _keep(self, where: tuple[str, str, dt.date], value: object) -> object:
-        """Remember ``value`` for later look-ups (a bounded memory: forgotten when full)."""
-        if len(self._found) >= _KEEP_AT_MOST:
-            self._found.clear()
-        self._found[where] = value
-        return value
+        return self._remembered("monthday", key, first, placed)
+
+    def _remembered(self, what: str, key: str, on: dt.date, compute: Callable[[], V]) -> V:
+        """``compute()``, remembered under (what, key, day) for later look-ups (a bounded
+        memory: forgotten when full; an error is raised, not remembered)."""
+        where = (what, key, on)
+        found = self._found.get(where)
+        if found is None:
+            found = compute()
+            if len(self._found) >= _KEEP_AT_MOST:
+                self._found.clear()
+            self._found[where] = found
+        return cast(V, found)
 
     def _typed(self, key: str, on: dt.date, kind: ValueKind) -> str:
         entry = self.entry(key, on)
