@@ -40,5 +40,11 @@ class LocalPolicy:
         default=DEFAULT_LIFE_DOMAINS, converter=_domains)
     """The life domains of the bilan social and the PIIS domains of action."""
 
+    _domain_ids: frozenset[str] = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        # Asked for by rules on every check: the policy is frozen, so worked out once.
+        object.__setattr__(self, "_domain_ids", frozenset(d.id for d in self.life_domains))
+
     def domain_ids(self) -> frozenset[str]:
-        return frozenset(d.id for d in self.life_domains)
+        return self._domain_ids

@@ -90,20 +90,6 @@ class Context:
         self._derived[func] = (document, value)
         return value
 
-    def domain_ids(self) -> frozenset[str]:
-        """``self.policy.domain_ids()``: the ids of the policy's life domains."""
-        found = _domain_ids.get(id(self.policy))
-        if found is None or found[0] is not self.policy:
-            if len(_domain_ids) >= 64:
-                _domain_ids.clear()
-            found = _domain_ids[id(self.policy)] = (self.policy, self.policy.domain_ids())
-        return found[1]
-
-
-_domain_ids: dict[int, tuple[LocalPolicy, frozenset[str]]] = {}
-"""``LocalPolicy.domain_ids()`` per policy object (immutable: its ids never change); the
-policy is kept with them, so a new policy at a reused address is not mistaken for it."""
-
 
 @attrs.frozen
 class Hit:

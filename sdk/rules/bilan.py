@@ -56,7 +56,7 @@ def assessment_domain_known(doc: BilanSocial, ctx: Context) -> Iterator[Hit]:
 
     AR DIS 11/07/2002 art. 11 §1; domain.md, Bilan social (configurable list of domains).
     """
-    known = ctx.domain_ids()
+    known = ctx.policy.domain_ids()
     for index, assessment in enumerate(doc.assessments):
         if assessment.domain not in known:
             yield Hit(f"$.assessments[{index}].domain", {"domain": assessment.domain})
@@ -173,7 +173,7 @@ def action_domains_known(doc: BilanSocial, ctx: Context) -> Iterator[Hit]:
 
     AR DIS 11/07/2002 art. 11 §1; Kortrijk action plan; domain.md, Bilan social.
     """
-    known = ctx.domain_ids()
+    known = ctx.policy.domain_ids()
     for index, item in enumerate(doc.action_plan):
         for position, domain in enumerate(item.domains):
             if domain not in known:

@@ -830,7 +830,7 @@ def domains_known(doc: Piis, ctx: Context) -> Iterator[Hit]:
 
     AR 03/10/2016 (domains of action); domain.md, PIIS and "Bilan social".
     """
-    known = ctx.domain_ids()
+    known = ctx.policy.domain_ids()
     for index, domain in enumerate(doc.domains):
         if domain not in known:
             yield Hit(f"$.domains[{index}]", {"domain": domain})
